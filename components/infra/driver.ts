@@ -1,0 +1,65 @@
+// The infrastructure layer's seam (Cluster API's "infrastructure provider").
+// The cluster model asks a driver for networks and hosts; the bootstrap and
+// control-plane layers only ever see `ProvisionedHost`s and reach them over SSH,
+// so they cannot tell a lab host from a cloud host except by `driver`.
+import * as pulumi from "@pulumi/pulumi";
+import type { Hardware, NetworkKind } from "../types";
+
+/** One VLAN (classic) or subnet (VPC) segment in one zone. */
+export interface SegmentSpec {
+  name: string; // unique within the cluster, e.g. "dal10-private"
+  zone: string;
+  network: NetworkKind;
+  primaryCidr: string; // node IPs come from here
+  gatewayIp: string; // first usable address of primaryCidr
+  portableCidrs: string[]; // the cluster's portable subnets routed on this segment
+}
+
+export interface NetworkSpec {
+  clusterName: string;
+  zones: string[];
+  segments: SegmentSpec[];
+}
+
+export interface HostSpec {
+  name: string; // hostname, unique within the cluster
+  role: "master" | "worker";
+  zone: string;
+  pool?: string;
+  flavor: string;
+  hardware: Hardware;
+  cpu: number;
+  memoryMiB: number;
+  privateSegment: string; // SegmentSpec.name
+  privateIp: string;
+  publicSegment?: string;
+  publicIp?: string;
+  labels: Record<string, string>;
+}
+
+/** What `@pulumi/command`'s remote.Command takes as `connection`. */
+export interface SshConnection {
+  host: pulumi.Input<string>;
+  port?: pulumi.Input<number>;
+  user: pulumi.Input<string>;
+  privateKey: pulumi.Input<string>; // always a Pulumi secret
+}
+
+export interface ProvisionedHost {
+  spec: HostSpec;
+  /** Address the machine running `pulumi up` uses to reach the host over SSH. */
+  connection: SshConnection;
+  /** Depend on this to run after the host is up and reachable. */
+  ready: pulumi.Resource;
+}
+
+export interface ProvisionedNetwork {
+  spec: NetworkSpec;
+  ready: pulumi.Resource;
+}
+
+export interface InfrastructureDriver {
+  readonly kind: "lab" | "ssh" | "classic" | "vpc";
+  network(spec: NetworkSpec, opts: pulumi.ComponentResourceOptions): ProvisionedNetwork;
+  host(spec: HostSpec, network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions): ProvisionedHost;
+}
