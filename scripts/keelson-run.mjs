@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// The runner behind the README's commands:
+//   npm run up        install what is missing, select/create the `lab` stack, pulumi up --yes
+//   npm run down      pulumi destroy --yes on the `lab` stack, then clean any lab leftovers
+//   npm run pulumi -- <args>   any Pulumi command, with Keelson's backend, passphrase and toolchain
+//   npm test          install what is missing, run the whole test suite
+//   npm run toolchain build (or find) the offline Pulumi toolchain and print its bin folder
+//
+// Plain Node.js with no npm dependencies, because it is what installs them.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureNodeModules, ensureAptPackages, pulumiEnv } from "./lib/env.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const [command, ...rest] = process.argv.slice(2);
+// npm passes `npm run pulumi -- a b` as `a b`; tolerate a leading "--" too.
+const args = rest[0] === "--" ? rest.slice(1) : rest;
+const STACK = process.env.KEELSON_STACK || "lab";
+
+function say(msg) {
+  process.stderr.write(`[keelson] ${msg}\n`);
+}
+
+function run(cmd, argv, env, opts = {}) {
+  const r = spawnSync(cmd, argv, { cwd: root, env, stdio: opts.stdio ?? "inherit" });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+async function prepare({ apt = true } = {}) {
+  if (apt) ensureAptPackages(say);
+  ensureNodeModules(root, say);
+  return pulumiEnv(root, say);
+}
+
+function selectStack(env, stack) {
+  const status = run("pulumi", ["stack", "select", stack, "--create"], env);
+  if (status !== 0) throw new Error(`could not select or create stack ${stack}`);
+}
+
+async function main() {
+  switch (command) {
+    case "pulumi": {
+      const env = await prepare({ apt: false });
+      process.exitCode = run("pulumi", args, env);
+      return;
+    }
+    case "toolchain": {
+      const env = await prepare({ apt: false });
+      const r = spawnSync("pulumi", ["version"], { env, encoding: "utf8" });
+      say(`pulumi ${r.stdout.trim()} (${env.KEELSON_PULUMI_SOURCE})`);
+      console.log(env.KEELSON_TOOLCHAIN_BIN ?? "");
+      return;
+    }
+    case "up": {
+      const env = await prepare();
+      selectStack(env, STACK);
+      say(`pulumi up on stack ${STACK} (state: ${env.PULUMI_BACKEND_URL})`);
+      process.exitCode = run("pulumi", ["up", "--yes", "--stack", STACK, ...args], env);
+      return;
+    }
+    case "down": {
+      const env = await prepare();
+      const exists = spawnSync("pulumi", ["stack", "ls", "--json"], { cwd: root, env, encoding: "utf8" });
+      const stacks = exists.status === 0 ? JSON.parse(exists.stdout || "[]").map((s) => s.name) : [];
+      let status = 0;
+      if (stacks.includes(STACK)) {
+        status = run("pulumi", ["destroy", "--yes", "--stack", STACK, ...args], env);
+      } else {
+        say(`stack ${STACK} does not exist; nothing to destroy`);
+      }
+      const cleanup = path.join(root, "scripts", "cleanup-lab.mjs");
+      if (fs.existsSync(cleanup)) {
+        // Anything a killed earlier run left behind (processes, mounts, namespaces, bridges).
+        status ||= run(process.execPath, [cleanup, STACK], env);
+      }
+      process.exitCode = status;
+      return;
+    }
+    case "test": {
+      const env = await prepare();
+      const jest = path.join(root, "node_modules", "jest", "bin", "jest.js");
+      process.exitCode = run(process.execPath, [jest, "--ci", ...args], { ...env, CI: env.CI ?? "true" });
+      return;
+    }
+    default:
+      console.error("usage: keelson-run.mjs up|down|pulumi|test|toolchain [args]");
+      process.exitCode = 2;
+  }
+}
+
+main().catch((err) => {
+  say(err.message);
+  process.exitCode = 1;
+});
+

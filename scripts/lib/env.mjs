@@ -1,0 +1,134 @@
+// What every Keelson command needs before it can run Pulumi: Debian packages,
+// node_modules matching the lockfile, a Pulumi CLI (the offline toolchain, or
+// the user's own), a local state backend and a passphrase. Plain Node.js.
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { ensureToolchain } from "../../toolchain/build.mjs";
+
+/**
+ * Debian packages Keelson uses on the machine that runs `pulumi up`, and why.
+ * (Packages the lab hosts need are baked into the lab image instead.)
+ */
+export const APT_PACKAGES = [
+  "openssh-client", // remote commands: real ssh/scp to every host
+  "openssl", // certificate checks in tests
+  "iproute2", // lab: network namespaces, veths, bridges
+  "iptables", // lab: isolation rules in the router namespace
+  "debootstrap", // lab: the host OS image
+  "systemd-container", // lab: systemd-nspawn boots each host
+  "etcd-client", // tests: etcdctl against the control plane
+  "procps", // tests: process listings
+  "psmisc", // lab cleanup: fuser
+  "curl",
+];
+
+export function missingAptPackages(pkgs = APT_PACKAGES) {
+  return pkgs.filter((p) => {
+    const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" });
+    return r.status !== 0 || !r.stdout.includes("install ok installed");
+  });
+}
+
+export function ensureAptPackages(say, pkgs = APT_PACKAGES) {
+  if (process.env.KEELSON_SKIP_APT === "1") return;
+  if (!fs.existsSync("/usr/bin/dpkg-query")) {
+    say("not a Debian-like system: skipping apt packages; install the equivalents of: " + pkgs.join(" "));
+    return;
+  }
+  const missing = missingAptPackages(pkgs);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing Debian packages (run as root, or install them): apt-get install ${missing.join(" ")}`);
+  }
+  say(`installing Debian packages: ${missing.join(" ")}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const update = spawnSync("apt-get", ["update", "-q"], { stdio: ["ignore", "ignore", "inherit"], env });
+  if (update.status !== 0) throw new Error("apt-get update failed");
+  const inst = spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env,
+  });
+  if (inst.status !== 0) throw new Error(`apt-get install ${missing.join(" ")} failed`);
+}
+
+/** `npm ci` when node_modules does not match package-lock.json. */
+export function ensureNodeModules(root, say) {
+  const lock = fs.readFileSync(path.join(root, "package-lock.json"));
+  const want = createHash("sha256").update(lock).digest("hex");
+  const stamp = path.join(root, "node_modules", ".keelson-lock-sha256");
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8").trim() === want) return;
+  say("installing npm packages (npm ci)");
+  const npm = process.env.npm_execpath
+    ? [process.execPath, [process.env.npm_execpath]]
+    : ["npm", []];
+  const r = spawnSync(npm[0], [...npm[1], "ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) throw new Error("npm ci failed");
+  fs.writeFileSync(stamp, want + "\n");
+}
+
+/** A Pulumi CLI the user installed themselves, if any: {path, version}. */
+export function findSystemPulumi(envPath = process.env.PATH) {
+  const r = spawnSync("pulumi", ["version"], { encoding: "utf8", env: { ...process.env, PATH: envPath } });
+  if (r.status !== 0) return undefined;
+  const which = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8", env: { ...process.env, PATH: envPath } });
+  return { path: which.stdout.trim(), version: r.stdout.trim().replace(/^v/, "") };
+}
+
+function semverAtLeast(a, b) {
+  const pa = a.split(/[.-]/).map(Number);
+  const pb = b.split(/[.-]/).map(Number);
+  for (let i = 0; i < 3; i++) {
+    if ((pa[i] || 0) !== (pb[i] || 0)) return (pa[i] || 0) > (pb[i] || 0);
+  }
+  return true;
+}
+
+/** The passphrase for the stack secrets, generated once, never committed. */
+export function ensurePassphrase(root) {
+  const dir = path.join(root, ".keelson");
+  const file = path.join(dir, "passphrase");
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(file, randomBytes(32).toString("base64url") + "\n", { mode: 0o600 });
+  }
+  return file;
+}
+
+/**
+ * The environment every Pulumi invocation runs with. KEELSON_PULUMI chooses the CLI:
+ * `toolchain` (build/use the offline one), `system` (the `pulumi` on PATH), or `auto`
+ * (default: the system one when it is at least the SDK's version, else the toolchain).
+ */
+export async function pulumiEnv(root, say) {
+  const mode = process.env.KEELSON_PULUMI || "auto";
+  const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
+  const sdk = lock.packages["node_modules/@pulumi/pulumi"].version;
+  const env = { ...process.env };
+  const system = mode === "toolchain" ? undefined : findSystemPulumi();
+  if (mode === "system" && !system) throw new Error("KEELSON_PULUMI=system but no `pulumi` is on PATH");
+  if (system && (mode === "system" || semverAtLeast(system.version, sdk))) {
+    env.KEELSON_PULUMI_SOURCE = `system CLI ${system.path}`;
+  } else {
+    const tc = await ensureToolchain({ root, quiet: true });
+    env.PATH = `${tc.bin}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${env.PATH ?? ""}`;
+    env.PULUMI_HOME = env.PULUMI_HOME || tc.pulumiHome;
+    env.KEELSON_TOOLCHAIN_BIN = tc.bin;
+    env.KEELSON_PULUMI_SOURCE = `offline toolchain ${tc.dir}`;
+    // Nothing can be downloaded here: fail fast instead of trying.
+    env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
+  }
+  if (!env.PULUMI_BACKEND_URL) {
+    const state = path.join(root, ".keelson", "state");
+    fs.mkdirSync(state, { recursive: true, mode: 0o700 });
+    env.PULUMI_BACKEND_URL = `file://${state}`;
+  }
+  if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    env.PULUMI_CONFIG_PASSPHRASE_FILE = ensurePassphrase(root);
+  }
+  env.PULUMI_SKIP_UPDATE_CHECK = "true";
+  env.PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK = "true";
+  env.KEELSON_ROOT = root;
+  return env;
+}
