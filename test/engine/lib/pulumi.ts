@@ -1,0 +1,40 @@
+// Drives the real Pulumi CLI exactly as a user does: through `npm run pulumi`'s
+// runner (scripts/keelson-run.mjs), so tests exercise the same toolchain,
+// local backend and passphrase as the README's commands.
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import * as path from "node:path";
+
+export const projectRoot = path.resolve(__dirname, "..", "..", "..");
+const runner = path.join(projectRoot, "scripts", "keelson-run.mjs");
+
+export interface PulumiResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function pulumi(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): PulumiResult {
+  const cwdArgs = opts.cwd ? ["-C", opts.cwd] : [];
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [runner, "pulumi", "--", ...args, ...cwdArgs, "--non-interactive"], {
+    cwd: projectRoot,
+    env: { ...process.env, ...opts.env },
+    encoding: "utf8",
+    timeout: opts.timeoutMs ?? 20 * 60_000,
+    maxBuffer: 256 << 20,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like pulumi(), but throws with the CLI's output when it fails. */
+export function pulumiOk(args: string[], opts: Parameters<typeof pulumi>[1] = {}): string {
+  const r = pulumi(args, opts);
+  if (r.status !== 0) {
+    throw new Error(`pulumi ${args.join(" ")} exited ${r.status}\n--- stdout\n${r.stdout.slice(-6000)}\n--- stderr\n${r.stderr.slice(-6000)}`);
+  }
+  return r.stdout;
+}
+
+export function uniqueStackName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}`;
+}
