@@ -9,6 +9,6 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/policies/test/**/*.test.ts"] },
-    { ...common, displayName: "engine", testMatch: ["<rootDir>/test/engine/**/*.test.ts"], maxWorkers: 1 },
+    { ...common, displayName: "engine", testMatch: ["<rootDir>/test/engine/**/*.test.ts"] },
   ],
 };

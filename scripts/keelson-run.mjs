@@ -82,7 +82,32 @@ async function main() {
     case "test": {
       const env = await prepare();
       const jest = path.join(root, "node_modules", "jest", "bin", "jest.js");
-      process.exitCode = run(process.execPath, [jest, "--ci", ...args], { ...env, CI: env.CI ?? "true" });
+      const testEnv = { ...env, CI: env.CI ?? "true" };
+      if (args.length > 0) {
+        process.exitCode = run(process.execPath, [jest, "--ci", ...args], testEnv);
+        return;
+      }
+      // Unit tests in parallel, then engine tests one at a time: they share
+      // the machine's two cores and its lab hosts.
+      const totals = { passed: 0, failed: 0, skipped: 0 };
+      let status = 0;
+      for (const [project, extra] of [["unit", []], ["engine", ["--runInBand"]]]) {
+        const report = path.join(root, ".keelson", `jest-${project}.json`);
+        fs.mkdirSync(path.dirname(report), { recursive: true });
+        fs.rmSync(report, { force: true });
+        say(`running ${project} tests`);
+        status ||= run(process.execPath, [jest, "--ci", "--selectProjects", project, ...extra, "--json", "--outputFile", report], testEnv);
+        if (fs.existsSync(report)) {
+          const r = JSON.parse(fs.readFileSync(report, "utf8"));
+          totals.passed += r.numPassedTests;
+          totals.failed += r.numFailedTests;
+          totals.skipped += r.numPendingTests + r.numTodoTests;
+        } else {
+          status ||= 1;
+        }
+      }
+      console.log(`keelson: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+      process.exitCode = status || (totals.failed > 0 ? 1 : 0);
       return;
     }
     default:
