@@ -132,10 +132,9 @@ export function clusterCertProfiles(input: PkiInput): CertProfile[] {
   const d = input.leafValidityDays ?? 365;
   return [
     leaf("apiserver", "kubernetes-ca", "kube-apiserver", ["server"], d, apiServerSans(input)),
-    // The apiserver authenticates to kubelets with this; RBAC binds it (system:kubelet-api-admin).
-    leaf("apiserver-kubelet-client", "kubernetes-ca", "kube-apiserver-kubelet-client", ["client"], d, {
-      organizations: ["kubeadm:cluster-admins"],
-    }),
+    // The apiserver authenticates to kubelets with this; the control plane binds this
+    // user to system:kubelet-api-admin (least privilege, not cluster-admin).
+    leaf("apiserver-kubelet-client", "kubernetes-ca", "kube-apiserver-kubelet-client", ["client"], d),
     leaf("apiserver-etcd-client", "etcd-ca", "kube-apiserver-etcd-client", ["client"], d),
     leaf("front-proxy-client", "front-proxy-ca", "front-proxy-client", ["client"], d),
     // CN is the user RBAC's bootstrap roles know: system:kube-controller-manager, system:kube-scheduler.

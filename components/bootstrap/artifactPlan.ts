@@ -1,0 +1,112 @@
+// Where hosts get their binaries from, as data and shell (pure, unit-tested).
+// Two sources:
+//  - release URLs (what a user with internet gets): each host downloads the
+//    official artifact and checks its sha256 before installing it;
+//  - a local mirror folder (air-gapped sites, and the lab): the machine running
+//    `pulumi up` pushes the files over SSH, and the host checks their sha256.
+// Either way the host ends with the same files in /usr/local/bin, installed
+// with `install` (a new inode, so a running daemon's binary is never rewritten
+// in place) and only after every checksum matched.
+import { ARTIFACT_DIR, BIN_DIR } from "../control/render/paths";
+
+export interface BinaryRef {
+  /** File name on the host, in /usr/local/bin. */
+  name: string;
+  /** Which release it belongs to (kubernetes or etcd). */
+  product: "kubernetes" | "etcd";
+  version: string; // v1.36.3, v3.4.23
+  sha256: string; // hex; for release URLs, the published checksum
+}
+
+export const CONTROL_PLANE_BINARIES = {
+  kubernetes: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"],
+  etcd: ["etcd", "etcdctl"],
+};
+export const NODE_BINARIES = { kubernetes: ["kubelet", "kube-proxy", "kubectl"], etcd: [] as string[] };
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export function validateRefs(refs: BinaryRef[]): void {
+  const names = new Set<string>();
+  refs.forEach((r, i) => {
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(r.name)) throw new Error(`artifacts[${i}].name: ${JSON.stringify(r.name)} is not a plain file name`);
+    if (names.has(r.name)) throw new Error(`artifacts[${i}].name: ${r.name} listed twice`);
+    names.add(r.name);
+    if (!/^v\d+\.\d+\.\d+$/.test(r.version)) throw new Error(`artifacts[${i}].version: ${JSON.stringify(r.version)} must look like v1.36.3`);
+    if (!SHA256.test(r.sha256)) throw new Error(`artifacts[${i}].sha256: not a hex sha256 (${JSON.stringify(r.sha256)})`);
+  });
+}
+
+/** A key naming exactly this set of files: the staging directory on the host. */
+export function artifactSetKey(refs: BinaryRef[]): string {
+  const { createHash } = require("crypto") as typeof import("crypto");
+  const h = createHash("sha256");
+  for (const r of [...refs].sort((a, b) => a.name.localeCompare(b.name))) h.update(`${r.name} ${r.sha256}\n`);
+  return h.digest("hex").slice(0, 16);
+}
+
+/** `sha256sum -c` input. */
+export function checksumManifest(refs: BinaryRef[]): string {
+  return refs.map((r) => `${r.sha256}  ${r.name}`).join("\n") + "\n";
+}
+
+/** Installs already-present files from `dir` after checking them; idempotent. */
+export function installScript(refs: BinaryRef[], dir: string): string {
+  validateRefs(refs);
+  return [
+    "set -eu",
+    `cd ${dir}`,
+    `cat > SHA256SUMS <<'EOF'`,
+    checksumManifest(refs).trimEnd(),
+    "EOF",
+    "sha256sum --quiet -c SHA256SUMS",
+    ...refs.map((r) => `install -m 0755 ${r.name} ${BIN_DIR}/${r.name}`),
+    `echo installed ${refs.map((r) => `${r.name}@${r.version}`).join(" ")}`,
+  ].join("\n");
+}
+
+/** Official download locations (what a user with internet gets). */
+export function releaseUrl(r: Pick<BinaryRef, "name" | "product" | "version">, arch = "amd64"): string {
+  if (r.product === "kubernetes") return `https://dl.k8s.io/release/${r.version}/bin/linux/${arch}/${r.name}`;
+  // etcd ships one tarball holding etcd and etcdctl.
+  return `https://github.com/etcd-io/etcd/releases/download/${r.version}/etcd-${r.version}-linux-${arch}.tar.gz`;
+}
+
+/** Kubernetes publishes `<binary>.sha256` next to every binary. */
+export function releaseChecksumUrl(r: Pick<BinaryRef, "name" | "product" | "version">, arch = "amd64"): string {
+  if (r.product !== "kubernetes") throw new Error(`${r.name}: etcd publishes SHA256SUMS per release; pin sha256 in the artifact list`);
+  return `${releaseUrl(r, arch)}.sha256`;
+}
+
+/**
+ * Download script for the release-URL source: every file fetched into the
+ * staging directory, checked against the pinned sha256, then installed. For
+ * etcd the tarball is fetched once and etcd/etcdctl are taken from it, then
+ * checked against their own pinned sums (tarball sum given as `etcdTarballSha256`).
+ */
+export function downloadScript(refs: BinaryRef[], dir: string, opts: { arch?: string; etcdTarballSha256?: string } = {}): string {
+  validateRefs(refs);
+  const arch = opts.arch ?? "amd64";
+  const lines = ["set -eu", `mkdir -p ${dir}`, `cd ${dir}`];
+  const etcd = refs.filter((r) => r.product === "etcd");
+  for (const r of refs.filter((r) => r.product === "kubernetes")) {
+    lines.push(`curl -fsSL --retry 5 -o ${r.name} ${releaseUrl(r, arch)}`);
+  }
+  if (etcd.length > 0) {
+    if (!opts.etcdTarballSha256 || !SHA256.test(opts.etcdTarballSha256)) {
+      throw new Error("artifacts.etcdTarballSha256: required (hex sha256 of the etcd release tarball) when etcd comes from release URLs");
+    }
+    const url = releaseUrl(etcd[0], arch);
+    lines.push(
+      `curl -fsSL --retry 5 -o etcd.tar.gz ${url}`,
+      `echo '${opts.etcdTarballSha256}  etcd.tar.gz' | sha256sum --quiet -c`,
+      `tar -xzf etcd.tar.gz --strip-components=1 ${etcd.map((r) => `etcd-${r.version}-linux-${arch}/${r.name}`).join(" ")}`,
+    );
+  }
+  lines.push(installScript(refs, dir));
+  return lines.join("\n");
+}
+
+export function stagingDir(refs: BinaryRef[]): string {
+  return `${ARTIFACT_DIR}/${artifactSetKey(refs)}`;
+}

@@ -1,0 +1,154 @@
+// The artifact source abstraction: which resource puts binaries on a host.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { ProvisionedHost } from "../infra/driver";
+import { CopyToRemote } from "./copyToRemote";
+import { downloadScript, installScript, stagingDir, artifactSetKey, type BinaryRef } from "./artifactPlan";
+
+export interface BinarySet {
+  kubernetes: string[];
+  etcd: string[];
+}
+
+export interface ArtifactSource {
+  readonly kind: "local-mirror" | "release-url";
+  readonly kubernetesVersion: string;
+  readonly etcdVersion: string;
+  /** The binaries with their checksums, as this source knows them. */
+  refs(set: BinarySet): BinaryRef[];
+  /** A resource that leaves exactly these binaries, checked, in /usr/local/bin on `host`. */
+  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource;
+}
+
+export function cacheRoot(): string {
+  return process.env.KEELSON_CACHE || path.join(os.homedir(), ".cache", "keelson");
+}
+
+const shaMemo = new Map<string, string>();
+function sha256File(file: string): string {
+  const st = fs.statSync(file);
+  const k = `${file}:${st.size}:${st.mtimeMs}`;
+  let v = shaMemo.get(k);
+  if (!v) {
+    v = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    shaMemo.set(k, v);
+  }
+  return v;
+}
+
+/**
+ * A folder laid out like the Keelson cache: <dir>/kubernetes/<v>/bin/<name> and
+ * <dir>/etcd/<v>/bin/<name>. Files are pushed to each host over SSH (tar over
+ * the same connection the commands use) and checked there before install.
+ */
+export class LocalMirrorSource implements ArtifactSource {
+  readonly kind = "local-mirror" as const;
+  constructor(
+    readonly kubernetesVersion: string,
+    readonly etcdVersion: string,
+    readonly dir: string = cacheRoot(),
+  ) {}
+
+  fileOf(product: "kubernetes" | "etcd", name: string): string {
+    const version = product === "kubernetes" ? this.kubernetesVersion : this.etcdVersion;
+    const f = path.join(this.dir, product, version, "bin", name);
+    if (!fs.existsSync(f)) {
+      throw new Error(
+        `artifacts: ${f} is missing. Build the local mirror first: node toolchain/kubernetes.mjs` +
+          (product === "etcd" ? " --etcd" : "") +
+          ` (or point KEELSON_CACHE at a mirror folder holding ${product}/${version}/bin/${name})`,
+      );
+    }
+    return f;
+  }
+
+  refs(set: BinarySet): BinaryRef[] {
+    return [
+      ...set.kubernetes.map((name) => ({ name, product: "kubernetes" as const, version: this.kubernetesVersion, sha256: sha256File(this.fileOf("kubernetes", name)) })),
+      ...set.etcd.map((name) => ({ name, product: "etcd" as const, version: this.etcdVersion, sha256: sha256File(this.fileOf("etcd", name)) })),
+    ];
+  }
+
+  /** One folder per binary set holding hard links (copies across devices): what CopyToRemote sends. */
+  stage(refs: BinaryRef[]): string {
+    const dir = path.join(this.dir, "staged", artifactSetKey(refs));
+    const marker = `${dir}.complete`;
+    if (!fs.existsSync(marker) || !fs.existsSync(dir)) {
+      const tmp = `${dir}.tmp-${process.pid}`;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.mkdirSync(tmp, { recursive: true });
+      for (const r of refs) {
+        const src = this.fileOf(r.product, r.name);
+        try {
+          fs.linkSync(src, path.join(tmp, r.name));
+        } catch {
+          fs.copyFileSync(src, path.join(tmp, r.name));
+        }
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(tmp, dir);
+      fs.writeFileSync(marker, ""); // next to the folder, so it is not pushed to hosts
+    }
+    return dir;
+  }
+
+  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {
+    const refs = this.refs(set);
+    const remoteDir = stagingDir(refs);
+    const copy = new CopyToRemote(
+      `${name}-push`,
+      { connection: host.connection, source: new pulumi.asset.FileArchive(this.stage(refs)), remotePath: remoteDir },
+      { ...opts, dependsOn: [host.ready] },
+    );
+    return new command.remote.Command(
+      `${name}-install`,
+      { connection: host.connection, create: installScript(refs, remoteDir), triggers: [artifactSetKey(refs)] },
+      { ...opts, dependsOn: [copy] },
+    );
+  }
+}
+
+/**
+ * Official release downloads, checked against pinned sha256 sums (for users with
+ * internet; hosts need curl). Not exercisable in the offline lab: its URL and
+ * checksum logic is unit-tested in test/unit/control/artifacts.test.ts.
+ */
+export class ReleaseUrlSource implements ArtifactSource {
+  readonly kind = "release-url" as const;
+  constructor(
+    readonly kubernetesVersion: string,
+    readonly etcdVersion: string,
+    readonly sha256: Record<string, string>,
+    readonly etcdTarballSha256?: string,
+    readonly arch = "amd64",
+  ) {}
+
+  refs(set: BinarySet): BinaryRef[] {
+    const sum = (n: string) => {
+      const s = this.sha256[n];
+      if (!s) throw new Error(`artifacts.sha256.${n}: no pinned checksum for ${n}`);
+      return s;
+    };
+    return [
+      ...set.kubernetes.map((name) => ({ name, product: "kubernetes" as const, version: this.kubernetesVersion, sha256: sum(name) })),
+      ...set.etcd.map((name) => ({ name, product: "etcd" as const, version: this.etcdVersion, sha256: sum(name) })),
+    ];
+  }
+
+  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {
+    const refs = this.refs(set);
+    return new command.remote.Command(
+      `${name}-download`,
+      {
+        connection: host.connection,
+        create: downloadScript(refs, stagingDir(refs), { arch: this.arch, etcdTarballSha256: this.etcdTarballSha256 }),
+        triggers: [artifactSetKey(refs)],
+      },
+      { ...opts, dependsOn: [host.ready] },
+    );
+  }
+}

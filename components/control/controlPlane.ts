@@ -1,0 +1,261 @@
+// The control plane: etcd, kube-apiserver, kube-controller-manager and
+// kube-scheduler on every master host, delivered over SSH as systemd units.
+//
+// Resource graph per master (independent masters run in parallel):
+//   binaries ─┐
+//   etcd ─────┴─> etcd-ready (after all three etcd members are starting)
+//             └─> kube-apiserver (waits for /readyz) ─> controller-manager, scheduler
+// and once: RBAC the control plane needs, applied through the first ready master.
+// Each daemon's files are the stdin of its own command, so a changed config
+// re-runs (restarts) only that daemon.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { TOKENS, type MasterReplicaProps } from "../types";
+import type { ProvisionedHost } from "../infra/driver";
+import type { ArtifactSource } from "../bootstrap/artifacts";
+import { CONTROL_PLANE_BINARIES } from "../bootstrap/artifactPlan";
+import { ClusterPki } from "../pki/clusterPki";
+import type { MasterIdentity } from "../pki/profiles";
+import {
+  adminKubeconfig,
+  apiServerFiles,
+  apiServerReadyCheck,
+  applyCommand,
+  bundleStdin,
+  clusterRbacManifest,
+  controllerManagerFiles,
+  etcdFiles,
+  etcdHealthCheck,
+  schedulerFiles,
+  stableCheck,
+  type MasterPems,
+} from "./render/bundles";
+import { BIN_DIR, kubeconfigPath } from "./render/paths";
+import { DEFAULTS, apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec, type Endpoint } from "./render/spec";
+
+export interface ControlPlaneArgs {
+  clusterName: string;
+  kubernetesVersion: string;
+  serviceSubnet: string;
+  podSubnet: string;
+  nodeCidrMaskSize?: number;
+  clusterDomain?: string;
+  apiServerPort?: number;
+  /** Three hosts, one per zone (multizone), or three in one zone. */
+  masters: ProvisionedHost[];
+  /** Private/public service endpoints; default private = first master's private IP, public = its public IP. */
+  endpoints?: { private?: Endpoint; public?: Endpoint };
+  apiserver?: Partial<ControlPlaneSpec["apiserver"]>;
+  audit?: Partial<ControlPlaneSpec["audit"]>;
+  artifacts: ArtifactSource;
+  /** More names/addresses the apiserver certificate must carry (e.g. how the outer machine reaches masters). */
+  extraApiServerSans?: string[];
+  /** Server URL written into the exported admin kubeconfig; default: public endpoint, else private. */
+  adminServer?: string;
+}
+
+function memberIdentity(h: ProvisionedHost): MasterIdentity {
+  return { name: h.spec.name, zone: h.spec.zone, privateIp: h.spec.privateIp, publicIp: h.spec.publicIp };
+}
+
+export function controlPlaneSpec(args: ControlPlaneArgs): ControlPlaneSpec {
+  args.masters.forEach((h, i) => {
+    if (h.spec.role !== "master") throw new Error(`controlPlane.masters[${i}]: host ${h.spec.name} has role ${h.spec.role}, not master`);
+  });
+  const masters = args.masters.map(memberIdentity);
+  const port = args.apiServerPort ?? DEFAULTS.apiServerPort;
+  const first = masters[0];
+  const endpoints = args.endpoints ?? {
+    private: first ? { host: first.privateIp, port } : undefined,
+    public: first?.publicIp ? { host: first.publicIp, port } : undefined,
+  };
+  return validateControlPlaneSpec({
+    clusterName: args.clusterName,
+    kubernetesVersion: args.kubernetesVersion,
+    serviceSubnet: args.serviceSubnet,
+    podSubnet: args.podSubnet,
+    nodeCidrMaskSize: args.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize,
+    clusterDomain: args.clusterDomain ?? DEFAULTS.clusterDomain,
+    masters,
+    apiServerPort: port,
+    endpoints,
+    apiserver: { encryptionAtRest: true, auditLogging: true, anonymousAuth: false, ...args.apiserver },
+    audit: { ...DEFAULTS.audit, ...args.audit },
+  });
+}
+
+/** One master: its daemons, as MasterReplica in the component contract. */
+export class MasterReplica extends pulumi.ComponentResource {
+  readonly etcd: command.remote.Command;
+  readonly binaries: pulumi.Resource;
+  etcdReady!: command.remote.Command;
+  apiserver!: command.remote.Command;
+  controllerManager!: command.remote.Command;
+  scheduler!: command.remote.Command;
+  private readonly replicaName: string;
+
+  constructor(
+    name: string,
+    props: MasterReplicaProps,
+    private readonly ctx: { spec: ControlPlaneSpec; host: ProvisionedHost; member: MasterIdentity; pems: pulumi.Output<MasterPems>; artifacts: ArtifactSource },
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super(TOKENS.MasterReplica, name, props, opts);
+    this.replicaName = name;
+    const { spec, host, member, pems } = ctx;
+    const child: pulumi.CustomResourceOptions = { parent: this, dependsOn: [host.ready] };
+    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, CONTROL_PLANE_BINARIES, { parent: this });
+    this.etcd = new command.remote.Command(
+      `${name}-etcd`,
+      {
+        connection: host.connection,
+        create: applyCommand("etcd", { noBlock: true }),
+        stdin: pulumi.secret(pems.apply((p) => bundleStdin(etcdFiles(spec, member, p)))),
+      },
+      { ...child, dependsOn: [host.ready, this.binaries] },
+    );
+  }
+
+  /** Second phase: needs every member's etcd resource, so the ControlPlane calls it once all exist. */
+  startApiServer(allEtcd: pulumi.Resource[]): void {
+    const { spec, host, member, pems } = this.ctx;
+    const name = this.replicaName;
+    const child = { parent: this };
+    this.etcdReady = new command.remote.Command(
+      `${name}-etcd-ready`,
+      { connection: host.connection, create: etcdHealthCheck(), triggers: [this.etcd.id] },
+      { ...child, dependsOn: allEtcd },
+    );
+    this.apiserver = new command.remote.Command(
+      `${name}-kube-apiserver`,
+      {
+        connection: host.connection,
+        create: applyCommand("kube-apiserver", { after: apiServerReadyCheck(spec) }),
+        stdin: pulumi.secret(pems.apply((p) => bundleStdin(apiServerFiles(spec, member, p)))),
+      },
+      { ...child, dependsOn: [this.etcdReady, this.binaries] },
+    );
+    this.controllerManager = new command.remote.Command(
+      `${name}-kube-controller-manager`,
+      {
+        connection: host.connection,
+        create: applyCommand("kube-controller-manager", { after: stableCheck("kube-controller-manager") }),
+        stdin: pulumi.secret(pems.apply((p) => bundleStdin(controllerManagerFiles(spec, p)))),
+      },
+      { ...child, dependsOn: [this.apiserver] },
+    );
+    this.scheduler = new command.remote.Command(
+      `${name}-kube-scheduler`,
+      {
+        connection: host.connection,
+        create: applyCommand("kube-scheduler", { after: stableCheck("kube-scheduler") }),
+        stdin: pulumi.secret(pems.apply((p) => bundleStdin(schedulerFiles(spec, p)))),
+      },
+      { ...child, dependsOn: [this.apiserver] },
+    );
+    this.registerOutputs({});
+  }
+
+}
+
+export class ControlPlane extends pulumi.ComponentResource {
+  readonly spec: ControlPlaneSpec;
+  readonly pki: ClusterPki;
+  readonly replicas: MasterReplica[];
+  /** Admin kubeconfig for the outer machine (secret). */
+  readonly adminKubeconfig: pulumi.Output<string>;
+  /** https://<master>:<port> for every master: what workers' master proxy balances over. */
+  readonly apiServerEndpoints: string[];
+  readonly privateEndpoint?: string;
+  readonly publicEndpoint?: string;
+  /** Depend on this to run after the whole control plane is up (RBAC applied). */
+  readonly ready: command.remote.Command;
+
+  constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Everything is validated before the first resource is registered.
+    const spec = controlPlaneSpec(args);
+    super("keelson:control:ControlPlane", name, { clusterName: spec.clusterName, kubernetesVersion: spec.kubernetesVersion, masters: spec.masters.map((m) => m.name) }, opts);
+    this.spec = spec;
+    const endpointHosts = [spec.endpoints.private?.host, spec.endpoints.public?.host].filter((h): h is string => !!h);
+    const adminServer =
+      args.adminServer ??
+      (spec.endpoints.public
+        ? `https://${spec.endpoints.public.host}:${spec.endpoints.public.port}`
+        : `https://${spec.endpoints.private!.host}:${spec.endpoints.private!.port}`);
+    const adminHost = new URL(adminServer).hostname;
+    this.pki = new ClusterPki(
+      `${name}-pki`,
+      {
+        clusterName: spec.clusterName,
+        serviceSubnet: spec.serviceSubnet,
+        masters: spec.masters,
+        clusterDomain: spec.clusterDomain,
+        extraApiServerSans: [...endpointHosts, adminHost, ...(args.extraApiServerSans ?? [])],
+      },
+      { parent: this },
+    );
+    const pki = this.pki;
+    const pair = (n: string) => pulumi.all([pki.certs[n].certPem, pki.certs[n].keyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem }));
+    const caPair = (c: keyof ClusterPki["cas"]) => pulumi.all([pki.cas[c].certPem, pki.cas[c].keyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem }));
+    const shared = pulumi.output({
+      kubernetesCa: caPair("kubernetes-ca"),
+      etcdCa: caPair("etcd-ca"),
+      frontProxyCa: caPair("front-proxy-ca"),
+      etcdHealthcheck: pair("etcd-healthcheck-client"),
+      apiserver: pair("apiserver"),
+      apiserverKubeletClient: pair("apiserver-kubelet-client"),
+      apiserverEtcdClient: pair("apiserver-etcd-client"),
+      frontProxyClient: pair("front-proxy-client"),
+      controllerManager: pair("controller-manager"),
+      scheduler: pair("scheduler"),
+      admin: pair("admin"),
+      serviceAccount: pulumi.all([pki.serviceAccount.keyPem, pki.serviceAccount.publicKeyPem]).apply(([keyPem, publicKeyPem]) => ({ keyPem, publicKeyPem })),
+      encryptionKey: pki.encryptionKey.value,
+    });
+
+    this.replicas = args.masters.map((host, index) => {
+      const member = spec.masters[index];
+      const memberCert = pki.etcdMembers[member.name];
+      const pems = pulumi
+        .all([shared, memberCert.certPem, memberCert.keyPem])
+        .apply(([s, certPem, keyPem]) => ({ ...s, etcdMember: { certPem, keyPem } }) as MasterPems);
+      const rname = `${name}-${member.name}`;
+      const props: MasterReplicaProps = {
+        zone: member.zone,
+        index,
+        hostName: member.name,
+        privateIp: member.privateIp,
+        publicIp: member.publicIp,
+        kubernetesVersion: spec.kubernetesVersion,
+      };
+      return new MasterReplica(rname, props, { spec, host, member, pems, artifacts: args.artifacts }, { parent: this });
+    });
+    const allEtcd = this.replicas.map((r) => r.etcd);
+    for (const r of this.replicas) r.startApiServer(allEtcd);
+
+    const first = this.replicas[0];
+    this.ready = new command.remote.Command(
+      `${name}-rbac`,
+      {
+        connection: args.masters[0].connection,
+        create: `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} apply -f -`,
+        stdin: clusterRbacManifest(),
+      },
+      { parent: this, dependsOn: [first.apiserver, ...this.replicas.flatMap((r) => [r.controllerManager, r.scheduler])] },
+    );
+    this.adminKubeconfig = pulumi.secret(
+      pulumi.all([pki.cas["kubernetes-ca"].certPem, pki.certs.admin.certPem, pki.certs.admin.keyPem, this.ready.id]).apply(([ca, certPem, keyPem]) =>
+        adminKubeconfig(spec, { kubernetesCa: { certPem: ca, keyPem: "" }, admin: { certPem, keyPem } }, adminServer),
+      ),
+    );
+    this.apiServerEndpoints = apiServerEndpoints(spec);
+    this.privateEndpoint = spec.endpoints.private ? `https://${spec.endpoints.private.host}:${spec.endpoints.private.port}` : undefined;
+    this.publicEndpoint = spec.endpoints.public ? `https://${spec.endpoints.public.host}:${spec.endpoints.public.port}` : undefined;
+    this.registerOutputs({
+      apiServerEndpoints: this.apiServerEndpoints,
+      privateEndpoint: this.privateEndpoint,
+      publicEndpoint: this.publicEndpoint,
+      adminKubeconfig: this.adminKubeconfig,
+    });
+  }
+}

@@ -1,0 +1,169 @@
+// Per-daemon file sets and the commands that apply them on a master. One bundle
+// per daemon, so a change restarts only the daemon whose files changed (the
+// bundle is the stdin of its own remote command; new content = a new command run).
+import { stringify } from "yaml";
+import type { MasterIdentity } from "../../pki/profiles";
+import { auditPolicy, apiServerUnit, encryptionConfig } from "./apiserver";
+import { controllerManagerUnit, schedulerUnit } from "./controllers";
+import { etcdctl, etcdUnit } from "./etcd";
+import type { HostFile } from "./files";
+import { renderFileBundle } from "./files";
+import { renderKubeconfig } from "./kubeconfig";
+import { AUDIT_POLICY, BIN_DIR, ENCRYPTION_CONFIG, UNIT_DIR, kubeconfigPath, pki } from "./paths";
+import type { ControlPlaneSpec } from "./spec";
+
+export interface Pem {
+  certPem: string;
+  keyPem: string;
+}
+
+/** Every PEM the masters need, resolved (secret values inside an apply). */
+export interface MasterPems {
+  kubernetesCa: Pem;
+  etcdCa: Pem;
+  frontProxyCa: Pem;
+  etcdMember: Pem; // this master's
+  etcdHealthcheck: Pem;
+  apiserver: Pem;
+  apiserverKubeletClient: Pem;
+  apiserverEtcdClient: Pem;
+  frontProxyClient: Pem;
+  controllerManager: Pem;
+  scheduler: Pem;
+  admin: Pem;
+  serviceAccount: { keyPem: string; publicKeyPem: string };
+  encryptionKey: string;
+}
+
+const pub = (path: string, content: string): HostFile => ({ path, mode: "0644", content });
+const sec = (path: string, content: string): HostFile => ({ path, mode: "0600", content });
+
+/** The apiserver on this master, by loopback: what components on the master talk to. */
+export function localServer(s: ControlPlaneSpec): string {
+  return `https://127.0.0.1:${s.apiServerPort}`;
+}
+
+export function etcdFiles(s: ControlPlaneSpec, m: MasterIdentity, p: MasterPems): HostFile[] {
+  return [
+    pub(pki.etcdCa, p.etcdCa.certPem),
+    pub(pki.etcdCert("member"), p.etcdMember.certPem),
+    sec(pki.etcdKey("member"), p.etcdMember.keyPem),
+    pub(pki.etcdCert("healthcheck-client"), p.etcdHealthcheck.certPem),
+    sec(pki.etcdKey("healthcheck-client"), p.etcdHealthcheck.keyPem),
+    pub(`${UNIT_DIR}/etcd.service`, etcdUnit(s, m)),
+  ];
+}
+
+export function apiServerFiles(s: ControlPlaneSpec, m: MasterIdentity, p: MasterPems): HostFile[] {
+  const files = [
+    pub(pki.ca, p.kubernetesCa.certPem),
+    pub(pki.etcdCa, p.etcdCa.certPem),
+    pub(pki.frontProxyCa, p.frontProxyCa.certPem),
+    pub(pki.cert("apiserver"), p.apiserver.certPem),
+    sec(pki.key("apiserver"), p.apiserver.keyPem),
+    pub(pki.cert("apiserver-kubelet-client"), p.apiserverKubeletClient.certPem),
+    sec(pki.key("apiserver-kubelet-client"), p.apiserverKubeletClient.keyPem),
+    pub(pki.cert("apiserver-etcd-client"), p.apiserverEtcdClient.certPem),
+    sec(pki.key("apiserver-etcd-client"), p.apiserverEtcdClient.keyPem),
+    pub(pki.cert("front-proxy-client"), p.frontProxyClient.certPem),
+    sec(pki.key("front-proxy-client"), p.frontProxyClient.keyPem),
+    pub(pki.saPub, p.serviceAccount.publicKeyPem),
+    sec(pki.saKey, p.serviceAccount.keyPem),
+    // Operators on the master and the bootstrap health checks use this.
+    sec(kubeconfigPath("admin"), adminKubeconfig(s, p, localServer(s))),
+    pub(`${UNIT_DIR}/kube-apiserver.service`, apiServerUnit(s, m)),
+  ];
+  if (s.apiserver.encryptionAtRest) files.push(sec(ENCRYPTION_CONFIG, encryptionConfig(p.encryptionKey)));
+  if (s.apiserver.auditLogging) files.push(pub(AUDIT_POLICY, auditPolicy()));
+  return files;
+}
+
+export function controllerManagerFiles(s: ControlPlaneSpec, p: MasterPems): HostFile[] {
+  return [
+    pub(pki.ca, p.kubernetesCa.certPem),
+    sec(pki.caKey, p.kubernetesCa.keyPem),
+    pub(pki.frontProxyCa, p.frontProxyCa.certPem),
+    sec(pki.saKey, p.serviceAccount.keyPem),
+    sec(
+      kubeconfigPath("controller-manager"),
+      renderKubeconfig({ clusterName: s.clusterName, server: localServer(s), caPem: p.kubernetesCa.certPem, user: "system:kube-controller-manager", ...p.controllerManager }),
+    ),
+    pub(`${UNIT_DIR}/kube-controller-manager.service`, controllerManagerUnit(s)),
+  ];
+}
+
+export function schedulerFiles(s: ControlPlaneSpec, p: MasterPems): HostFile[] {
+  return [
+    sec(
+      kubeconfigPath("scheduler"),
+      renderKubeconfig({ clusterName: s.clusterName, server: localServer(s), caPem: p.kubernetesCa.certPem, user: "system:kube-scheduler", ...p.scheduler }),
+    ),
+    pub(`${UNIT_DIR}/kube-scheduler.service`, schedulerUnit(s)),
+  ];
+}
+
+export function adminKubeconfig(s: ControlPlaneSpec, p: Pick<MasterPems, "kubernetesCa" | "admin">, server: string): string {
+  return renderKubeconfig({ clusterName: s.clusterName, server, caPem: p.kubernetesCa.certPem, user: "kubernetes-admin", ...p.admin });
+}
+
+/** Polls `check` every 2 s for up to `seconds`; on timeout shows the unit's journal and fails. */
+export function waitFor(check: string, seconds: number, unit: string, what: string): string {
+  const tries = Math.ceil(seconds / 2);
+  return [
+    `i=0; until ${check} >/dev/null 2>&1; do`,
+    `  i=$((i+1)); if [ $i -ge ${tries} ]; then echo "${what} not ready after ${seconds}s" >&2; journalctl -u ${unit} -n 40 --no-pager >&2 || true; exit 1; fi`,
+    "  sleep 2",
+    "done",
+  ].join("\n");
+}
+
+/**
+ * The remote command for one daemon: write its files (bundle on stdin), then
+ * (re)start it. `--no-block` for etcd: a member's start completes only once it
+ * reaches quorum, so the three members must be starting at the same time.
+ */
+export function applyCommand(unit: string, opts: { noBlock?: boolean; after?: string } = {}): string {
+  return [
+    "set -e",
+    "sh -s",
+    "mkdir -p /var/log/kubernetes/audit",
+    "systemctl daemon-reload",
+    `systemctl enable ${unit} >/dev/null 2>&1`,
+    `systemctl restart ${opts.noBlock ? "--no-block " : ""}${unit}`,
+    ...(opts.after ? [opts.after] : []),
+  ].join("\n");
+}
+
+export function bundleStdin(files: HostFile[]): string {
+  return renderFileBundle(files);
+}
+
+export function etcdHealthCheck(): string {
+  return waitFor(`${etcdctl(["https://127.0.0.1:2379"])} endpoint health`, 240, "etcd", "etcd");
+}
+
+export function apiServerReadyCheck(s: ControlPlaneSpec): string {
+  return waitFor(`${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz`, 180, "kube-apiserver", "kube-apiserver");
+}
+
+/** A daemon with no reachable health port from the host's tools: active and not restarting for 6 s. */
+export function stableCheck(unit: string): string {
+  return [
+    waitFor(`systemctl is-active --quiet ${unit}`, 60, unit, unit),
+    `r1=$(systemctl show -p NRestarts --value ${unit}); sleep 6; r2=$(systemctl show -p NRestarts --value ${unit})`,
+    `if [ "$r1" != "$r2" ] || ! systemctl is-active --quiet ${unit}; then echo "${unit} is restarting" >&2; journalctl -u ${unit} -n 40 --no-pager >&2; exit 1; fi`,
+  ].join("\n");
+}
+
+/** RBAC the control plane itself needs: the apiserver may call kubelets (logs, exec, metrics). */
+export function clusterRbacManifest(): string {
+  return stringify({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: "keelson:kube-apiserver-kubelet-client" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:kubelet-api-admin" },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kube-apiserver-kubelet-client" }],
+  });
+}
+
+export { ENCRYPTION_CONFIG };

@@ -1,0 +1,60 @@
+// etcd: one member per master, TLS everywhere, client certificates required on
+// both the client and the peer port.
+import type { MasterIdentity } from "../../pki/profiles";
+import { BIN_DIR, ETCD_DATA_DIR, pki } from "./paths";
+import type { ControlPlaneSpec } from "./spec";
+import { etcdMemberName } from "./spec";
+import { renderUnit } from "./systemd";
+
+export function initialCluster(s: ControlPlaneSpec): string {
+  return s.masters.map((m) => `${etcdMemberName(m)}=https://${m.privateIp}:2380`).join(",");
+}
+
+export function etcdFlags(s: ControlPlaneSpec, m: MasterIdentity): string[] {
+  const member = pki.etcdCert("member");
+  const memberKey = pki.etcdKey("member");
+  return [
+    `--name=${etcdMemberName(m)}`,
+    `--data-dir=${ETCD_DATA_DIR}`,
+    `--listen-client-urls=https://${m.privateIp}:2379,https://127.0.0.1:2379`,
+    `--advertise-client-urls=https://${m.privateIp}:2379`,
+    `--listen-peer-urls=https://${m.privateIp}:2380`,
+    `--initial-advertise-peer-urls=https://${m.privateIp}:2380`,
+    `--initial-cluster=${initialCluster(s)}`,
+    // "new" is only read when the data dir is empty; a member restarting with data rejoins as itself.
+    "--initial-cluster-state=new",
+    `--initial-cluster-token=${s.clusterName}-etcd`,
+    "--client-cert-auth=true",
+    `--trusted-ca-file=${pki.etcdCa}`,
+    `--cert-file=${member}`,
+    `--key-file=${memberKey}`,
+    "--peer-client-cert-auth=true",
+    `--peer-trusted-ca-file=${pki.etcdCa}`,
+    `--peer-cert-file=${member}`,
+    `--peer-key-file=${memberKey}`,
+    "--snapshot-count=10000",
+    "--auto-compaction-retention=1",
+  ];
+}
+
+export function etcdUnit(s: ControlPlaneSpec, m: MasterIdentity): string {
+  return renderUnit({
+    description: `etcd member ${etcdMemberName(m)} (zone ${m.zone})`,
+    documentation: "https://etcd.io/docs/",
+    after: ["network-online.target"],
+    wants: ["network-online.target"],
+    type: "notify",
+    exec: [`${BIN_DIR}/etcd`, ...etcdFlags(s, m)],
+  });
+}
+
+/** etcdctl invocation with the health-check client certificate (used by waits and tests). */
+export function etcdctl(endpoints: string[]): string {
+  return [
+    `ETCDCTL_API=3 ${BIN_DIR}/etcdctl`,
+    `--endpoints=${endpoints.join(",")}`,
+    `--cacert=${pki.etcdCa}`,
+    `--cert=${pki.etcdCert("healthcheck-client")}`,
+    `--key=${pki.etcdKey("healthcheck-client")}`,
+  ].join(" ");
+}

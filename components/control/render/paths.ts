@@ -1,0 +1,26 @@
+// Where things live on a master host (kubeadm's layout, so operators find them).
+export const BIN_DIR = "/usr/local/bin";
+export const ARTIFACT_DIR = "/var/lib/keelson/artifacts";
+export const K8S_DIR = "/etc/kubernetes";
+export const PKI_DIR = "/etc/kubernetes/pki";
+export const ETCD_PKI_DIR = "/etc/kubernetes/pki/etcd";
+export const ETCD_DATA_DIR = "/var/lib/etcd";
+export const AUDIT_LOG = "/var/log/kubernetes/audit/audit.log";
+export const UNIT_DIR = "/etc/systemd/system";
+
+export const pki = {
+  ca: `${PKI_DIR}/ca.crt`,
+  caKey: `${PKI_DIR}/ca.key`,
+  frontProxyCa: `${PKI_DIR}/front-proxy-ca.crt`,
+  etcdCa: `${ETCD_PKI_DIR}/ca.crt`,
+  cert: (name: string) => `${PKI_DIR}/${name}.crt`,
+  key: (name: string) => `${PKI_DIR}/${name}.key`,
+  etcdCert: (name: string) => `${ETCD_PKI_DIR}/${name}.crt`,
+  etcdKey: (name: string) => `${ETCD_PKI_DIR}/${name}.key`,
+  saPub: `${PKI_DIR}/sa.pub`,
+  saKey: `${PKI_DIR}/sa.key`,
+};
+
+export const kubeconfigPath = (who: "admin" | "controller-manager" | "scheduler") => `${K8S_DIR}/${who}.kubeconfig`;
+export const ENCRYPTION_CONFIG = `${K8S_DIR}/encryption-config.yaml`;
+export const AUDIT_POLICY = `${K8S_DIR}/audit-policy.yaml`;
