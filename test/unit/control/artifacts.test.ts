@@ -1,0 +1,67 @@
+import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  artifactSetKey,
+  checksumManifest,
+  downloadScript,
+  installScript,
+  releaseChecksumUrl,
+  releaseUrl,
+  validateRefs,
+  type BinaryRef,
+} from "../../../components/bootstrap/artifactPlan";
+
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+const refs: BinaryRef[] = [
+  { name: "kube-apiserver", product: "kubernetes", version: "v1.36.3", sha256: sha("a") },
+  { name: "etcd", product: "etcd", version: "v3.5.21", sha256: sha("b") },
+];
+
+describe("release URLs", () => {
+  it("point at dl.k8s.io and the etcd GitHub release", () => {
+    expect(releaseUrl(refs[0])).toBe("https://dl.k8s.io/release/v1.36.3/bin/linux/amd64/kube-apiserver");
+    expect(releaseChecksumUrl(refs[0], "arm64")).toBe("https://dl.k8s.io/release/v1.36.3/bin/linux/arm64/kube-apiserver.sha256");
+    expect(releaseUrl(refs[1])).toBe("https://github.com/etcd-io/etcd/releases/download/v3.5.21/etcd-v3.5.21-linux-amd64.tar.gz");
+  });
+  it("download script verifies the etcd tarball and every binary before install", () => {
+    const s = downloadScript(refs, "/var/lib/keelson/artifacts/x", { etcdTarballSha256: sha("t") });
+    expect(s).toContain(`echo '${sha("t")}  etcd.tar.gz' | sha256sum --quiet -c`);
+    expect(s.indexOf("sha256sum --quiet -c SHA256SUMS")).toBeLessThan(s.indexOf("install -m 0755 kube-apiserver"));
+    expect(() => downloadScript(refs, "/d")).toThrow(/etcdTarballSha256/);
+  });
+  it("refuses refs without a real checksum", () => {
+    expect(() => validateRefs([{ ...refs[0], sha256: "abc" }])).toThrow(/artifacts\[0\].sha256/);
+    expect(() => validateRefs([refs[0], refs[0]])).toThrow(/listed twice/);
+  });
+  it("set key depends on names and sums, not order", () => {
+    expect(artifactSetKey(refs)).toBe(artifactSetKey([...refs].reverse()));
+    expect(artifactSetKey([{ ...refs[0], sha256: sha("c") }, refs[1]])).not.toBe(artifactSetKey(refs));
+  });
+});
+
+describe("install script (run for real against a fake bin dir)", () => {
+  it("installs only when every checksum matches", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "art-"));
+    try {
+      fs.writeFileSync(path.join(dir, "kube-apiserver"), "a");
+      fs.writeFileSync(path.join(dir, "etcd"), "tampered");
+      const bin = path.join(dir, "bin");
+      fs.mkdirSync(bin);
+      const script = installScript(refs, dir).replace(/\/usr\/local\/bin/g, bin);
+      const bad = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+      expect(bad.status).not.toBe(0);
+      expect(fs.readdirSync(bin)).toEqual([]);
+      fs.writeFileSync(path.join(dir, "etcd"), "b");
+      const good = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+      expect(good.status).toBe(0);
+      expect(fs.readdirSync(bin).sort()).toEqual(["etcd", "kube-apiserver"]);
+      expect(fs.statSync(path.join(bin, "etcd")).mode & 0o777).toBe(0o755);
+      expect(checksumManifest(refs)).toBe(`${sha("a")}  kube-apiserver\n${sha("b")}  etcd\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,139 @@
+import { parse } from "yaml";
+import { apiServerFlags, auditPolicy, encryptionConfig } from "../../../components/control/render/apiserver";
+import { controllerManagerFlags, schedulerFlags } from "../../../components/control/render/controllers";
+import { etcdFlags, initialCluster, etcdUnit } from "../../../components/control/render/etcd";
+import { renderKubeconfig } from "../../../components/control/render/kubeconfig";
+import { renderUnit } from "../../../components/control/render/systemd";
+import { apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec } from "../../../components/control/render/spec";
+
+export const spec: ControlPlaneSpec = {
+  clusterName: "mycluster",
+  kubernetesVersion: "v1.36.3",
+  serviceSubnet: "172.21.0.0/16",
+  podSubnet: "172.30.0.0/16",
+  nodeCidrMaskSize: 24,
+  clusterDomain: "cluster.local",
+  apiServerPort: 6443,
+  masters: [
+    { name: "mycluster-master-dal10", zone: "dal10", privateIp: "10.10.0.11" },
+    { name: "mycluster-master-dal12", zone: "dal12", privateIp: "10.12.0.11" },
+    { name: "mycluster-master-dal13", zone: "dal13", privateIp: "10.13.0.11" },
+  ],
+  endpoints: { private: { host: "10.10.0.11", port: 6443 } },
+  apiserver: { encryptionAtRest: true, auditLogging: true, anonymousAuth: false },
+  audit: { maxAgeDays: 7, maxBackups: 5, maxSizeMiB: 100 },
+};
+
+const flagMap = (flags: string[]) => Object.fromEntries(flags.map((f) => f.replace(/^--/, "").split(/=(.*)/s).slice(0, 2)));
+
+describe("control plane spec validation", () => {
+  it("accepts the reference spec", () => {
+    expect(validateControlPlaneSpec({ ...spec })).toBeTruthy();
+  });
+  it.each([
+    [{ podSubnet: "172.21.128.0/17" }, /controlPlane.podSubnet: .*overlaps serviceSubnet/],
+    [{ nodeCidrMaskSize: 16 }, /controlPlane.nodeCidrMaskSize/],
+    [{ masters: spec.masters.slice(0, 2) }, /controlPlane.masters: 2 masters/],
+    [{ kubernetesVersion: "1.36" }, /controlPlane.kubernetesVersion/],
+    [{ serviceSubnet: "10.0.0.0/8" }, /controlPlane.serviceSubnet/],
+    [{ endpoints: {} }, /controlPlane.endpoints/],
+    [{ endpoints: { private: { host: "a b", port: 1 } } }, /controlPlane.endpoints.private.host/],
+    [{ clusterName: "My_Cluster" }, /controlPlane.clusterName/],
+    [{ masters: [{ ...spec.masters[0], privateIp: "172.30.0.5" }, spec.masters[1], spec.masters[2]] }, /masters\[0\].privateIp: .*inside 172.30.0.0\/16/],
+  ])("rejects %j with a field path", (patch, re) => {
+    expect(() => validateControlPlaneSpec({ ...spec, ...(patch as Partial<ControlPlaneSpec>) })).toThrow(re);
+  });
+});
+
+describe("etcd", () => {
+  const f = flagMap(etcdFlags(spec, spec.masters[1]));
+  it("lists all three members by name and peer URL", () => {
+    expect(initialCluster(spec)).toBe(
+      "mycluster-master-dal10=https://10.10.0.11:2380,mycluster-master-dal12=https://10.12.0.11:2380,mycluster-master-dal13=https://10.13.0.11:2380",
+    );
+    expect(f.name).toBe("mycluster-master-dal12");
+  });
+  it("requires client certificates on client and peer URLs, TLS only", () => {
+    expect(f["client-cert-auth"]).toBe("true");
+    expect(f["peer-client-cert-auth"]).toBe("true");
+    expect(f["listen-client-urls"]).toBe("https://10.12.0.11:2379,https://127.0.0.1:2379");
+    expect(f["listen-peer-urls"]).toBe("https://10.12.0.11:2380");
+    expect(Object.values(f).join(" ")).not.toMatch(/http:\/\//);
+  });
+  it("renders a notify unit that restarts forever", () => {
+    const u = etcdUnit(spec, spec.masters[0]);
+    expect(u).toMatch(/Type=notify/);
+    expect(u).toMatch(/Restart=always/);
+    expect(u).toMatch(/StartLimitIntervalSec=0/);
+    expect(u).toContain("ExecStart=/usr/local/bin/etcd \\\n  --name=mycluster-master-dal10 \\");
+  });
+});
+
+describe("kube-apiserver", () => {
+  const f = flagMap(apiServerFlags(spec, spec.masters[0]));
+  it("has RBAC+Node authz, NodeRestriction, anonymous off", () => {
+    expect(f["authorization-mode"]).toBe("Node,RBAC");
+    expect(f["enable-admission-plugins"]).toContain("NodeRestriction");
+    expect(f["anonymous-auth"]).toBe("false");
+  });
+  it("talks TLS to every etcd member and uses the spec's service range", () => {
+    expect(f["etcd-servers"]).toBe("https://10.10.0.11:2379,https://10.12.0.11:2379,https://10.13.0.11:2379");
+    expect(f["etcd-certfile"]).toBeTruthy();
+    expect(f["service-cluster-ip-range"]).toBe("172.21.0.0/16");
+    expect(f["advertise-address"]).toBe("10.10.0.11");
+  });
+  it("encrypts secrets and audits with rotation when asked, and not otherwise", () => {
+    expect(f["encryption-provider-config"]).toBe("/etc/kubernetes/encryption-config.yaml");
+    expect(f["audit-log-path"]).toBe("/var/log/kubernetes/audit/audit.log");
+    expect(f["audit-log-maxbackup"]).toBe("5");
+    expect(f["audit-log-maxsize"]).toBe("100");
+    const off = flagMap(apiServerFlags({ ...spec, apiserver: { encryptionAtRest: false, auditLogging: false, anonymousAuth: false } }, spec.masters[0]));
+    expect(off["encryption-provider-config"]).toBeUndefined();
+    expect(off["audit-log-path"]).toBeUndefined();
+  });
+  it("encryption config puts aescbc before identity and checks the key length", () => {
+    const key = Buffer.alloc(32, 7).toString("base64");
+    const c = parse(encryptionConfig(key));
+    expect(c.kind).toBe("EncryptionConfiguration");
+    expect(c.resources[0].resources).toEqual(["secrets"]);
+    expect(Object.keys(c.resources[0].providers[0])).toEqual(["aescbc"]);
+    expect(c.resources[0].providers[0].aescbc.keys[0].secret).toBe(key);
+    expect(Object.keys(c.resources[0].providers[1])).toEqual(["identity"]);
+    expect(() => encryptionConfig(Buffer.alloc(16).toString("base64"))).toThrow(/32 bytes/);
+  });
+  it("audit policy never logs Secret bodies", () => {
+    const p = parse(auditPolicy());
+    const secretRule = p.rules.find((r: any) => r.resources?.some((g: any) => g.resources.includes("secrets")));
+    expect(secretRule.level).toBe("Metadata");
+    expect(p.rules.indexOf(secretRule)).toBeLessThan(p.rules.findIndex((r: any) => r.level === "RequestResponse"));
+  });
+});
+
+describe("controller-manager and scheduler", () => {
+  it("allocate node CIDRs from the pod subnet, with leader election", () => {
+    const f = flagMap(controllerManagerFlags(spec));
+    expect(f["allocate-node-cidrs"]).toBe("true");
+    expect(f["cluster-cidr"]).toBe("172.30.0.0/16");
+    expect(f["node-cidr-mask-size"]).toBe("24");
+    expect(f["leader-elect"]).toBe("true");
+    expect(f["service-cluster-ip-range"]).toBe("172.21.0.0/16");
+    expect(flagMap(schedulerFlags())["leader-elect"]).toBe("true");
+  });
+});
+
+describe("kubeconfig and units", () => {
+  it("embeds credentials base64 and validates the server", () => {
+    const k = parse(renderKubeconfig({ clusterName: "c", server: "https://10.0.0.1:6443", caPem: "CA", user: "u", certPem: "CERT", keyPem: "KEY" }));
+    expect(Buffer.from(k.users[0].user["client-key-data"], "base64").toString()).toBe("KEY");
+    expect(k.clusters[0].cluster.server).toBe("https://10.0.0.1:6443");
+    expect(k["current-context"]).toBe("u@c");
+    expect(() => renderKubeconfig({ clusterName: "c", server: "10.0.0.1", caPem: "", user: "u", certPem: "", keyPem: "" })).toThrow(/kubeconfig.server/);
+  });
+  it("quotes arguments with spaces and refuses relative binaries", () => {
+    expect(renderUnit({ description: "x", exec: ["/bin/x", "--a=b c"] })).toContain('  "--a=b c"');
+    expect(() => renderUnit({ description: "x", exec: ["x"] })).toThrow(/absolute/);
+  });
+  it("lists every master for workers' master proxy", () => {
+    expect(apiServerEndpoints(spec)).toEqual(["https://10.10.0.11:6443", "https://10.12.0.11:6443", "https://10.13.0.11:6443"]);
+  });
+});
