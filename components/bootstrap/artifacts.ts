@@ -1,6 +1,7 @@
 // The artifact source abstraction: which resource puts binaries on a host.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -73,27 +74,35 @@ export class LocalMirrorSource implements ArtifactSource {
     ];
   }
 
-  /** One folder per binary set holding hard links (copies across devices): what CopyToRemote sends. */
+  /**
+   * One gzip'd tarball per binary set, built once next to the mirror. A single
+   * file asset per host: Keelson's command provider streams it with `cat >` into
+   * a staging path, never over an installed binary, and the host checks every
+   * binary's sha256 before `install` moves it into place.
+   */
   stage(refs: BinaryRef[]): string {
-    const dir = path.join(this.dir, "staged", artifactSetKey(refs));
-    const marker = `${dir}.complete`;
-    if (!fs.existsSync(marker) || !fs.existsSync(dir)) {
-      const tmp = `${dir}.tmp-${process.pid}`;
-      fs.rmSync(tmp, { recursive: true, force: true });
-      fs.mkdirSync(tmp, { recursive: true });
-      for (const r of refs) {
-        const src = this.fileOf(r.product, r.name);
-        try {
-          fs.linkSync(src, path.join(tmp, r.name));
-        } catch {
-          fs.copyFileSync(src, path.join(tmp, r.name));
+    const tarball = path.join(this.dir, "staged", `${artifactSetKey(refs)}.tar.gz`);
+    if (!fs.existsSync(tarball)) {
+      fs.mkdirSync(path.dirname(tarball), { recursive: true });
+      const tmpDir = fs.mkdtempSync(`${tarball}.tmp-`);
+      try {
+        for (const r of refs) {
+          const src = this.fileOf(r.product, r.name);
+          try {
+            fs.linkSync(src, path.join(tmpDir, r.name));
+          } catch {
+            fs.copyFileSync(src, path.join(tmpDir, r.name));
+          }
         }
+        const partial = `${tmpDir}.tar.gz`;
+        const r = spawnSync("tar", ["-C", tmpDir, "-czf", partial, ...refs.map((x) => x.name)], { encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`artifacts: tar failed for ${tarball}: ${r.stderr}`);
+        fs.renameSync(partial, tarball); // atomic: a half-written tarball is never used
+      } finally {
+        fs.rmSync(tmpDir, { recursive: true, force: true });
       }
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.renameSync(tmp, dir);
-      fs.writeFileSync(marker, ""); // next to the folder, so it is not pushed to hosts
     }
-    return dir;
+    return tarball;
   }
 
   install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {
@@ -101,12 +110,16 @@ export class LocalMirrorSource implements ArtifactSource {
     const remoteDir = stagingDir(refs);
     const copy = new CopyToRemote(
       `${name}-push`,
-      { connection: host.connection, source: new pulumi.asset.FileArchive(this.stage(refs)), remotePath: remoteDir },
+      { connection: host.connection, source: new pulumi.asset.FileAsset(this.stage(refs)), remotePath: `${remoteDir}.tar.gz` },
       { ...opts, dependsOn: [host.ready] },
     );
     return new command.remote.Command(
       `${name}-install`,
-      { connection: host.connection, create: installScript(refs, remoteDir), triggers: [artifactSetKey(refs)] },
+      {
+        connection: host.connection,
+        create: `set -eu\nmkdir -p ${remoteDir}\ntar -C ${remoteDir} -xzf ${remoteDir}.tar.gz\n${installScript(refs, remoteDir)}\nrm -f ${remoteDir}.tar.gz`,
+        triggers: [artifactSetKey(refs)],
+      },
       { ...opts, dependsOn: [copy] },
     );
   }
