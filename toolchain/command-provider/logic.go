@@ -402,7 +402,8 @@ func copyToRemote(ctx context.Context, props resource.PropertyMap) error {
 			shellQuote(a.Path), strings.Join(quoteAll(t.opts()), " "), t.port, t.user, t.host,
 			shellQuote(fmt.Sprintf("mkdir -p %s && tar -C %s -xf -", shellQuote(dest), shellQuote(dest))))
 		_, err = t.withRetries(ctx, func() *exec.Cmd {
-			return exec.CommandContext(ctx, "/bin/sh", "-c", "set -o pipefail 2>/dev/null; "+script)
+			// bash, not sh: dash has no pipefail, and a tar failure on either side must fail the copy.
+			return exec.CommandContext(ctx, "/bin/bash", "-c", "set -o pipefail; "+script)
 		}, "")
 		return err
 	}
