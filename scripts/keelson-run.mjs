@@ -29,10 +29,20 @@ function run(cmd, argv, env, opts = {}) {
   return r.status ?? 1;
 }
 
-async function prepare({ apt = true } = {}) {
+async function prepare({ apt = true, kubernetes = false } = {}) {
   if (apt) ensureAptPackages(say);
   ensureNodeModules(root, say);
-  return pulumiEnv(root, say);
+  const env = await pulumiEnv(root, say);
+  if (kubernetes) {
+    // The binaries hosts get: Kubernetes from its Go module, etcd from Debian.
+    const k8s = await import("../toolchain/kubernetes.mjs");
+    const kube = await k8s.ensureKubernetes();
+    const etcd = k8s.ensureEtcd();
+    env.KEELSON_KUBERNETES_BIN = kube.binDir;
+    env.KEELSON_ETCD_BIN = etcd.binDir;
+    env.PATH = `${kube.binDir}${path.delimiter}${etcd.binDir}${path.delimiter}${env.PATH}`;
+  }
+  return env;
 }
 
 function selectStack(env, stack) {
@@ -55,7 +65,7 @@ async function main() {
       return;
     }
     case "up": {
-      const env = await prepare();
+      const env = await prepare({ kubernetes: true });
       selectStack(env, STACK);
       say(`pulumi up on stack ${STACK} (state: ${env.PULUMI_BACKEND_URL})`);
       process.exitCode = run("pulumi", ["up", "--yes", "--stack", STACK, ...args], env);
@@ -80,7 +90,7 @@ async function main() {
       return;
     }
     case "test": {
-      const env = await prepare();
+      const env = await prepare({ kubernetes: true });
       const jest = path.join(root, "node_modules", "jest", "bin", "jest.js");
       const testEnv = { ...env, CI: env.CI ?? "true" };
       if (args.length > 0) {

@@ -181,6 +181,22 @@ fi
 exec node "$script" "$@"
 `;
 
+/**
+ * Each change of SDK version or of our Go sources makes a new toolchain folder
+ * (about 250 MB); keep the newest few so other checkouts keep working, drop the rest.
+ */
+function pruneOldToolchains(current, keep = 2) {
+  const parent = path.dirname(current);
+  const others = fs
+    .readdirSync(parent)
+    .filter((d) => d.startsWith("pulumi-v") && path.join(parent, d) !== current)
+    .map((d) => ({ d, t: fs.statSync(path.join(parent, d)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { d } of others.slice(keep)) {
+    fs.rmSync(path.join(parent, d), { recursive: true, force: true });
+  }
+}
+
 /** Builds (or finds) the toolchain and returns its layout. */
 export async function ensureToolchain({ root = projectRoot, quiet = false } = {}) {
   const { key, versions } = toolchainKey(root);
@@ -255,6 +271,7 @@ export async function ensureToolchain({ root = projectRoot, quiet = false } = {}
     throw err;
   }
   log(`toolchain ready in ${Math.round((Date.now() - started) / 1000)}s: ${dir}`);
+  pruneOldToolchains(dir);
   return layout;
 }
 
