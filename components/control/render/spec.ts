@@ -72,7 +72,7 @@ export function validateControlPlaneSpec(s: ControlPlaneSpec): ControlPlaneSpec 
 
 /** etcd member name: carries the zone so `etcdctl member list` shows where each member lives. */
 export function etcdMemberName(m: MasterIdentity): string {
-  return `${m.name}`;
+  return m.name.includes(m.zone) ? m.name : `${m.name}-${m.zone}`;
 }
 
 /** Every master's apiserver, for workers' master proxy (the endpoint list it balances over). */

@@ -53,6 +53,10 @@ describe("etcd", () => {
     );
     expect(f.name).toBe("mycluster-master-dal12");
   });
+  it("names members with their zone even when the host name lacks it", () => {
+    const m = { name: "m1", zone: "dal10", privateIp: "10.10.0.11" };
+    expect(flagMap(etcdFlags({ ...spec, masters: [m] }, m)).name).toBe("m1-dal10");
+  });
   it("requires client certificates on client and peer URLs, TLS only", () => {
     expect(f["client-cert-auth"]).toBe("true");
     expect(f["peer-client-cert-auth"]).toBe("true");
