@@ -1,0 +1,256 @@
+// The cluster spec: one zod schema that is the source of truth for the shape,
+// the defaults and the per-field error messages of `keelson:cluster` in a
+// stack config. Rules that relate several fields live in rules.ts; defaults
+// that depend on other fields (master flavor, pool hardware, public ALB) are
+// filled in by normalize.ts once the whole spec is valid.
+import { z } from "zod";
+import { cidrProblem, parseCidr, parseIp } from "./ipv4";
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const dnsLabel = (max: number) =>
+  z
+    .string()
+    .max(max, { error: `must be at most ${max} characters` })
+    .regex(DNS_LABEL, { error: "must be lowercase letters, digits and '-', start with a letter and not end with '-'" });
+
+export const cidrString = z.string().superRefine((v, ctx) => {
+  const p = cidrProblem(v);
+  if (p) ctx.addIssue({ code: "custom", message: p });
+});
+
+const ipString = z.string().refine((v) => parseIp(v) !== undefined, { error: "is not an IPv4 address like 10.88.1.20" });
+
+const portable29 = cidrString.refine((v) => parseCidr(v)?.prefix !== undefined && parseCidr(v)!.prefix === 29, {
+  error: "a cluster's default portable subnet is a /29 (8 addresses: 3 reserved, 1 ALB, 4 LoadBalancers)",
+});
+
+const slot = z.number().int().min(0).max(255);
+
+// Kubernetes label keys: optional DNS-subdomain prefix, '/', name of at most 63 characters.
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export function labelKeyProblem(key: string): string | undefined {
+  const parts = key.split("/");
+  if (parts.length > 2) return `label key ${JSON.stringify(key)} has more than one '/'`;
+  const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+    return `label key ${JSON.stringify(key)} has a prefix that is not a DNS subdomain`;
+  }
+  if (!LABEL_NAME.test(name)) {
+    return `label key ${JSON.stringify(key)} must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  }
+  return undefined;
+}
+const labelValue = z
+  .string()
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, {
+    error: "label value must be empty or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+  });
+const labelKey = z.string().superRefine((k, ctx) => {
+  const p = labelKeyProblem(k);
+  if (p) ctx.addIssue({ code: "custom", message: p });
+});
+
+// ---- infrastructure ------------------------------------------------------
+
+const VlanSchema = z.strictObject({
+  /** An existing VLAN referenced by id; omit it to have Keelson create the VLAN. */
+  id: z.number().int().min(1).optional(),
+  /** The primary subnet on this VLAN: node IPs come from here. */
+  primarySubnet: cidrString,
+});
+
+const PortableSchema = z.strictObject({
+  /** Pin the zone's default public portable /29 (else carved from infrastructure.portableRanges.public). */
+  public: portable29.optional(),
+  /** Pin the zone's default private portable /29 (else carved from infrastructure.portableRanges.private). */
+  private: portable29.optional(),
+  /** The user's own, larger portable subnets: every usable address goes to LoadBalancers. */
+  extra: z.array(z.strictObject({ network: z.enum(["public", "private"]), cidr: cidrString })).default([]),
+});
+
+const VlanZoneSchema = z.strictObject({
+  /** Pin the zone's allocation slot (default: its position in `zones`). */
+  slot: slot.optional(),
+  privateVlan: VlanSchema,
+  /** Omit for private-only workers. */
+  publicVlan: VlanSchema.optional(),
+  portable: PortableSchema.default({ extra: [] }),
+});
+
+const PortableRanges = z
+  .strictObject({ public: cidrString.optional(), private: cidrString.optional() })
+  .default({});
+
+const vlanZones = z.record(dnsLabel(32), VlanZoneSchema);
+
+const ClassicInfra = z.strictObject({
+  kind: z.literal("classic"),
+  portableRanges: PortableRanges,
+  zones: vlanZones,
+});
+
+const LabInfra = z.strictObject({
+  kind: z.literal("lab"),
+  /** Guard for the one machine the lab runs on. */
+  maxHosts: z.number().int().min(1).max(64).default(7),
+  portableRanges: PortableRanges,
+  zones: vlanZones,
+});
+
+const SshInfra = z.strictObject({
+  kind: z.literal("ssh"),
+  user: z.string().min(1).default("root"),
+  port: z.number().int().min(1).max(65535).default(22),
+  /** Path of the private key file on the machine running Keelson; its content becomes a Pulumi secret. */
+  privateKeyFile: z.string().min(1),
+  portableRanges: PortableRanges,
+  zones: vlanZones,
+  /** Existing hosts by the hostname the plan gives them. */
+  hosts: z.record(
+    z.string(),
+    z.strictObject({ address: ipString, publicAddress: ipString.optional(), port: z.number().int().min(1).max(65535).optional() }),
+  ),
+});
+
+const VpcInfra = z.strictObject({
+  kind: z.literal("vpc"),
+  vpcName: dnsLabel(63),
+  zones: z.record(
+    dnsLabel(32),
+    z.strictObject({ slot: slot.optional(), subnet: cidrString, publicGateway: z.boolean().default(false) }),
+  ),
+});
+
+export const InfrastructureSchema = z.discriminatedUnion("kind", [ClassicInfra, VpcInfra, LabInfra, SshInfra]);
+
+// ---- workers, masters ----------------------------------------------------
+
+export const WorkerPoolSchema = z.strictObject({
+  name: dnsLabel(20),
+  flavor: z.string().min(1),
+  /** Default: the flavor's hardware. */
+  hardware: z.enum(["virtual", "baremetal"]).optional(),
+  /** Default: shared for virtual, dedicated for bare metal (always). */
+  isolation: z.enum(["shared", "dedicated"]).optional(),
+  sizePerZone: z.number().int().min(0),
+  /** Default: every cluster zone. */
+  zones: z.array(z.string()).min(1).optional(),
+  labels: z.record(labelKey, labelValue).default({}),
+  taints: z
+    .array(
+      z.strictObject({
+        key: labelKey,
+        value: labelValue.optional(),
+        effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+      }),
+    )
+    .default([]),
+  /** Pin the pool's address block (default: its position in `workerPools`). */
+  slot: slot.optional(),
+});
+
+const MastersSchema = z.strictObject({ flavor: z.string().min(1).optional() });
+
+// ---- cluster networking --------------------------------------------------
+
+const calicoRule = z.record(z.string(), z.unknown());
+
+export const CalicoPolicySchema = z.strictObject({
+  name: dnsLabel(63),
+  scope: z.enum(["global", "namespaced"]).default("global"),
+  namespace: dnsLabel(63).optional(),
+  order: z.number().min(0).optional(),
+  preDnat: z.boolean().default(false),
+  selector: z.string().min(1),
+  ingress: z.array(calicoRule).default([]),
+  egress: z.array(calicoRule).default([]),
+});
+
+const CalicoSchema = z.strictObject({
+  encapsulation: z.enum(["ipip", "vxlan"]).default("ipip"),
+  crossSubnet: z.boolean().default(true),
+  natOutgoing: z.boolean().default(true),
+  policies: z.array(CalicoPolicySchema).default([]),
+});
+
+const NetworkSchema = z.strictObject({
+  podSubnet: cidrString.default("172.30.0.0/16"),
+  serviceSubnet: cidrString.default("172.21.0.0/16"),
+  /** Addresses each worker pool reserves per zone in the primary subnets (a power of two). */
+  poolBlockSize: z
+    .number()
+    .int()
+    .refine((n) => [4, 8, 16, 32, 64, 128].includes(n), { error: "must be one of 4, 8, 16, 32, 64, 128" })
+    .default(16),
+  /** Where this cluster's hosts start in shared primary subnets (another cluster may use the addresses below). */
+  hostOffset: z.number().int().min(0).default(0),
+  calico: CalicoSchema.default({ encapsulation: "ipip", crossSubnet: true, natOutgoing: true, policies: [] }),
+});
+
+const ServiceEndpointsSchema = z.strictObject({
+  public: z.boolean().default(true),
+  private: z.boolean().default(true),
+  publicAllowlist: z.array(cidrString).default([]),
+});
+
+const AlbsSchema = z.strictObject({
+  /** Default: enabled, unless the cluster is private-only. */
+  public: z.strictObject({ enabled: z.boolean().optional() }).default({}),
+  private: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
+});
+
+export const LoadBalancerSchema = z.strictObject({
+  name: dnsLabel(63),
+  namespace: dnsLabel(63).default("default"),
+  zone: z.string(),
+  network: z.enum(["public", "private"]),
+  /** Pin the portable IP (default: the lowest free LoadBalancer address). */
+  ip: ipString.optional(),
+});
+
+const ApiserverSchema = z.strictObject({
+  encryptionAtRest: z.boolean().default(true),
+  auditLogging: z.boolean().default(true),
+  anonymousAuth: z.boolean().default(false),
+});
+
+export const ClusterSpecSchema = z.strictObject({
+  name: dnsLabel(20),
+  account: z.strictObject({
+    id: z.string().regex(/^[a-z0-9][-a-z0-9]{0,63}$/, { error: "must be lowercase letters, digits and '-'" }),
+    name: z.string().min(1).optional(),
+  }),
+  region: dnsLabel(32),
+  zones: z.array(dnsLabel(32)).min(1),
+  kubernetesVersion: z
+    .string()
+    .regex(/^1\.\d{1,2}\.\d{1,2}$/, { error: "must be a Kubernetes version like 1.36.3" })
+    .default("1.36.3"),
+  infrastructure: InfrastructureSchema,
+  masters: MastersSchema.default({}),
+  workerPools: z.array(WorkerPoolSchema).min(1),
+  network: NetworkSchema.default({
+    podSubnet: "172.30.0.0/16",
+    serviceSubnet: "172.21.0.0/16",
+    poolBlockSize: 16,
+    hostOffset: 0,
+    calico: { encapsulation: "ipip", crossSubnet: true, natOutgoing: true, policies: [] },
+  }),
+  serviceEndpoints: ServiceEndpointsSchema.default({ public: true, private: true, publicAllowlist: [] }),
+  albs: AlbsSchema.default({ public: {}, private: { enabled: false } }),
+  loadBalancers: z.array(LoadBalancerSchema).default([]),
+  apiserver: ApiserverSchema.default({ encryptionAtRest: true, auditLogging: true, anonymousAuth: false }),
+});
+
+/** What a user writes. */
+export type ClusterSpecInput = z.input<typeof ClusterSpecSchema>;
+/** What the schema produces (field defaults filled in, cross-field defaults not yet). */
+export type ParsedSpec = z.output<typeof ClusterSpecSchema>;
+export type Infrastructure = ParsedSpec["infrastructure"];
+export type VlanInfrastructure = Extract<Infrastructure, { kind: "classic" | "lab" | "ssh" }>;
+export type VlanZone = VlanInfrastructure["zones"][string];
+export type VpcInfrastructure = Extract<Infrastructure, { kind: "vpc" }>;
+export type WorkerPoolSpec = ParsedSpec["workerPools"][number];
+export type LoadBalancerSpec = ParsedSpec["loadBalancers"][number];
+export type CalicoPolicySpec = ParsedSpec["network"]["calico"]["policies"][number];

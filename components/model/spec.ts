@@ -1,0 +1,156 @@
+// parseSpec: the one entry point from untrusted input (a stack config value)
+// to a ClusterSpec. It reports every problem at once: the schema's issues and,
+// for the sections that did parse, the cross-field rules.
+import type { z } from "zod";
+import { DEFAULT_MASTER_FLAVOR, findFlavor } from "./flavors";
+import { isPrivateOnly, isVlanInfrastructure, poolSlot } from "./layout";
+import { formatPath, type Problem } from "./problems";
+import { checkRules, type PartialSpec } from "./rules";
+import { ClusterSpecSchema, LoadBalancerSchema, WorkerPoolSchema, type ParsedSpec, type WorkerPoolSpec } from "./schema";
+import type { Hardware, Isolation } from "../types";
+
+export interface ResolvedWorkerPool extends Omit<WorkerPoolSpec, "hardware" | "isolation" | "zones" | "slot"> {
+  hardware: Hardware;
+  isolation: Isolation;
+  zones: string[];
+  slot: number;
+  cpu: number;
+  memoryMiB: number;
+}
+
+/** A valid spec with every default filled in. */
+export interface ClusterSpec extends Omit<ParsedSpec, "workerPools" | "masters" | "albs"> {
+  masters: { flavor: string; cpu: number; memoryMiB: number };
+  workerPools: ResolvedWorkerPool[];
+  albs: { public: { enabled: boolean }; private: { enabled: boolean } };
+  /** Workers have no public VLAN (always true on VPC). */
+  privateOnly: boolean;
+}
+
+export type ParseResult = { ok: true; spec: ClusterSpec } | { ok: false; errors: Problem[] };
+
+export function parseSpec(raw: unknown): ParseResult {
+  const full = ClusterSpecSchema.safeParse(raw);
+  let errors: Problem[];
+  if (full.success) {
+    errors = checkRules(full.data);
+    if (errors.length === 0) return { ok: true, spec: normalize(full.data) };
+  } else {
+    errors = [...zodProblems(full.error.issues), ...checkRules(parsePartial(raw))];
+  }
+  return { ok: false, errors: dedupe(errors) };
+}
+
+/** Like parseSpec, for callers that want an exception (the Pulumi program). */
+export function parseSpecOrThrow(raw: unknown, where = "keelson:cluster"): ClusterSpec {
+  const r = parseSpec(raw);
+  if (r.ok) return r.spec;
+  throw new Error(`${where} is not a valid cluster spec:\n${r.errors.map((e) => `  ${e.path}: ${e.message}`).join("\n")}`);
+}
+
+function normalize(p: ParsedSpec): ClusterSpec {
+  const masterFlavor = findFlavor(p.masters.flavor ?? DEFAULT_MASTER_FLAVOR[p.infrastructure.kind])!;
+  const privateOnly = isPrivateOnly(p.infrastructure);
+  return {
+    ...p,
+    masters: { flavor: masterFlavor.name, cpu: masterFlavor.cpu, memoryMiB: masterFlavor.memoryMiB },
+    workerPools: p.workerPools.map((pool, i) => {
+      const flavor = findFlavor(pool.flavor)!;
+      const hardware = pool.hardware ?? flavor.hardware;
+      return {
+        ...pool,
+        hardware,
+        isolation: pool.isolation ?? (hardware === "baremetal" ? "dedicated" : "shared"),
+        zones: pool.zones ?? p.zones,
+        slot: poolSlot(pool, i),
+        cpu: flavor.cpu,
+        memoryMiB: flavor.memoryMiB,
+      };
+    }),
+    albs: {
+      // A VPC cluster's public ALB sits behind a VPC load balancer, so only a
+      // private-only classic/lab/ssh cluster loses it.
+      public: { enabled: p.albs.public.enabled ?? !(isVlanInfrastructure(p.infrastructure) && privateOnly) },
+      private: { enabled: p.albs.private.enabled },
+    },
+    privateOnly,
+  };
+}
+
+/** Parse each section on its own so the rules can still look at the good ones. */
+function parsePartial(raw: unknown): PartialSpec {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return {};
+  const obj = raw as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(ClusterSpecSchema.shape)) {
+    if (key === "workerPools" || key === "loadBalancers") continue;
+    const r = (schema as z.ZodType).safeParse(obj[key]);
+    if (r.success) out[key] = r.data;
+  }
+  const each = (value: unknown, schema: z.ZodType, dflt: unknown[] | undefined) =>
+    Array.isArray(value) ? value.map((v) => { const r = schema.safeParse(v); return r.success ? r.data : undefined; }) : value === undefined ? dflt : undefined;
+  out.workerPools = each(obj.workerPools, WorkerPoolSchema, undefined);
+  out.loadBalancers = each(obj.loadBalancers, LoadBalancerSchema, []);
+  return out as PartialSpec;
+}
+
+/** zod issues as `path: reason` lines a person can act on. */
+export function zodProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
+  const out: Problem[] = [];
+  for (const issue of issues) {
+    const path = issue.path as PropertyKey[];
+    switch (issue.code) {
+      case "unrecognized_keys":
+        for (const k of issue.keys) out.push({ path: formatPath([...path, k]), message: "unknown field" });
+        break;
+      case "invalid_type":
+        out.push({
+          path: formatPath(path),
+          message: issue.input === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${describe(issue.input)}`,
+        });
+        break;
+      case "invalid_union":
+        if ("discriminator" in issue && issue.discriminator) {
+          const options = (issue as unknown as { options?: unknown[] }).options ?? [];
+          out.push({ path: formatPath(path), message: `must be one of ${options.map((o) => JSON.stringify(o)).join(", ")}` });
+        } else {
+          out.push({ path: formatPath(path), message: issue.message });
+        }
+        break;
+      case "invalid_value":
+        out.push({ path: formatPath(path), message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(issue.input)}` });
+        break;
+      case "too_small":
+        out.push({ path: formatPath(path), message: issue.origin === "array" ? `needs at least ${issue.minimum} item(s)` : issue.origin === "string" ? "must not be empty" : `must be at least ${issue.minimum}` });
+        break;
+      case "too_big":
+        out.push({ path: formatPath(path), message: issue.origin === "string" ? `must be at most ${issue.maximum} characters` : `must be at most ${issue.maximum}` });
+        break;
+      case "invalid_key":
+        out.push({ path: formatPath(path), message: `invalid key: ${issue.issues.map((i) => i.message).join("; ")}` });
+        break;
+      default: {
+        const prefix = typeof issue.input === "string" && !issue.message.includes(issue.input) ? `${JSON.stringify(issue.input)} ` : "";
+        out.push({ path: formatPath(path), message: `${prefix}${issue.message}` });
+      }
+    }
+  }
+  return out;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "an object";
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function dedupe(ps: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const k = `${p.path}\u0000${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
