@@ -1,0 +1,176 @@
+# Keelson lab: shell functions shared by every script the lab providers run.
+# Not executed on its own: the TypeScript renderers (components/infra/lab/render.ts)
+# prepend this file to each generated script, so a script stored in Pulumi state
+# carries everything it needs, and cleanup-stack.sh sources it.
+#
+# Conventions: the lab root is $LAB_ROOT (default /var/lib/keelson/lab); a stack's
+# namespaces are named kl-<tag>-*, where <tag> is the first 6 hex digits of the
+# sha256 of the stack name (see naming.ts), and its cgroups live at
+# /sys/fs/cgroup/<controller>/keelson/<stack>.
+
+LAB_ROOT=${LAB_ROOT:-/var/lib/keelson/lab}
+CGROUP_ROOT=${CGROUP_ROOT:-/sys/fs/cgroup}
+
+lab_log() { echo "[lab] $*" >&2; }
+
+stack_tag() { printf '%s' "$1" | sha256sum | cut -c1-6; }
+
+netns_exists() { [ -e "/run/netns/$1" ]; }
+
+ensure_netns() {
+  netns_exists "$1" || ip netns add "$1"
+  ip -n "$1" link set lo up
+}
+
+# PIDs whose command line mentions a path (supervisors and nspawn of a host/stack).
+pids_mentioning() {
+  local needle=$1 p
+  for p in /proc/[0-9]*; do
+    [ "${p#/proc/}" = "$$" ] && continue
+    if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$needle"; then echo "${p#/proc/}"; fi
+  done
+}
+
+# PIDs in a cgroup subtree, in any of the controllers.
+pids_in_cgroup() {
+  local rel=$1 c
+  for c in cpu memory pids; do
+    [ -d "$CGROUP_ROOT/$c/$rel" ] || continue
+    find "$CGROUP_ROOT/$c/$rel" -name cgroup.procs -exec cat {} + 2>/dev/null
+  done | sort -un
+}
+
+pids_in_netns() { netns_exists "$1" && ip netns pids "$1" 2>/dev/null || true; }
+
+# Signal a list of PIDs (never ourselves or our parent).
+signal_pids() {
+  local sig=$1 p; shift
+  for p in "$@"; do
+    [ "$p" = "$$" ] || [ "$p" = "$PPID" ] && continue
+    kill "-$sig" "$p" 2>/dev/null || true
+  done
+}
+
+# Kill everything belonging to a scope: processes mentioning DIR, in CGROUP, in NETNS...
+kill_scope() {
+  local dir=$1 cgroup=$2; shift 2
+  local ns pids i
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    pids="$(pids_mentioning "$dir/"; pids_in_cgroup "$cgroup"; for ns in "$@"; do pids_in_netns "$ns"; done)"
+    pids=$(echo "$pids" | grep -E '^[0-9]+$' | sort -un || true)
+    [ -z "$pids" ] && return 0
+    # shellcheck disable=SC2086
+    signal_pids KILL $pids
+    sleep 0.2
+  done
+  lab_log "processes still alive in $dir: $pids"
+}
+
+# Unmount everything mounted at or below DIR, deepest first.
+umount_under() {
+  local dir=$1 m
+  for m in $(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || lab_log "could not unmount $m"
+  done
+}
+
+rmdir_cgroups() {
+  local rel=$1 c
+  for c in cpu memory pids; do
+    [ -d "$CGROUP_ROOT/$c/$rel" ] && find "$CGROUP_ROOT/$c/$rel" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  true
+}
+
+del_netns() {
+  local ns=$1 i
+  netns_exists "$ns" || return 0
+  for i in 1 2 3 4 5; do
+    ip netns del "$ns" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  lab_log "could not delete netns $ns"
+  return 1
+}
+
+# Is the host's supervisor (the loop around systemd-nspawn) running?
+host_alive() {
+  local dir=$1 p
+  p=$(cat "$dir/supervisor.pid" 2>/dev/null) || return 1
+  [ -n "$p" ] && [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF "$dir/supervisor.sh"
+}
+
+# Does sshd answer on IP:22 (an SSH banner)?
+ssh_answers() {
+  local ip=$1 banner
+  banner=$(timeout 2 bash -c "exec 3<>/dev/tcp/$ip/22 && head -c 8 <&3" 2>/dev/null || true)
+  [ "${banner#SSH-2.0}" != "$banner" ]
+}
+
+wait_ssh() {
+  local ip=$1 secs=$2 i
+  for ((i = 0; i < secs * 5; i++)); do
+    ssh_answers "$ip" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# Stop a host: SIGTERM to its supervisor, which forwards it to systemd-nspawn
+# (a clean shutdown of the host's systemd), then kill whatever is left.
+stop_host() {
+  local dir=$1 cgroup=$2 netns=$3 p i
+  if host_alive "$dir"; then
+    p=$(cat "$dir/supervisor.pid")
+    kill -TERM "$p" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do [ -d "/proc/$p" ] || break; sleep 0.2; done
+  fi
+  kill_scope "$dir" "$cgroup" "$netns"
+  rm -f "$dir/supervisor.pid" "$dir/nspawn.pid"
+}
+
+# Remove a host: processes, mounts, fabric veths, namespace, cgroups; its disk too with "purge".
+remove_host() {
+  local dir=$1 cgroup=$2 netns=$3 fabric=$4 purge=$5; shift 5
+  local v
+  stop_host "$dir" "$cgroup" "$netns"
+  umount_under "$dir"
+  for v in "$@"; do netns_exists "$fabric" && ip -n "$fabric" link del "$v" 2>/dev/null || true; done
+  del_netns "$netns" || true
+  rmdir_cgroups "$cgroup"
+  if [ "$purge" = purge ]; then rm -rf --one-file-system "$dir"; fi
+}
+
+# Everything of a stack that exists on this machine, one "kind name" a line.
+list_stack() {
+  local stack=$1 tag ns p
+  tag=$(stack_tag "$stack")
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^kl-$tag-" || true); do echo "netns $ns"; done
+  ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -x "km$tag" | sed 's/^/link /' || true
+  awk -v d="$LAB_ROOT/$stack" '$5 == d || index($5, d "/") == 1 {print "mount " $5}' /proc/self/mountinfo
+  for p in $(pids_mentioning "$LAB_ROOT/$stack/"; pids_in_cgroup "keelson/$stack"); do echo "process $p"; done | sort -u
+  for p in cpu memory pids; do [ -d "$CGROUP_ROOT/$p/keelson/$stack" ] && echo "cgroup $p/keelson/$stack"; done
+  [ -e "$LAB_ROOT/$stack" ] && echo "dir $LAB_ROOT/$stack"
+  true
+}
+
+# Remove everything of a stack found by name, with or without its state files.
+cleanup_stack() {
+  local stack=$1 tag ns dir
+  tag=$(stack_tag "$stack")
+  # Hosts first, cleanly where possible (their supervisors are still running).
+  for dir in "$LAB_ROOT/$stack"/hosts/*/; do
+    [ -d "$dir" ] || continue
+    dir=${dir%/}
+    stop_host "$dir" "keelson/$stack/$(basename "$dir")" "kl-$tag-$(basename "$dir")"
+  done
+  local nss
+  nss=$(ip netns list 2>/dev/null | awk '{print $1}' | grep "^kl-$tag-" || true)
+  # shellcheck disable=SC2086
+  kill_scope "$LAB_ROOT/$stack" "keelson/$stack" $nss
+  umount_under "$LAB_ROOT/$stack"
+  ip link del "km$tag" 2>/dev/null || true
+  for ns in $nss; do del_netns "$ns" || true; done
+  rmdir_cgroups "keelson/$stack"
+  rm -rf --one-file-system "${LAB_ROOT:?}/$stack"
+}
