@@ -169,7 +169,7 @@ export function planCluster(spec: ClusterSpec): Plan {
       memoryMiB: spec.masters.memoryMiB,
       ...segmentsOf(m.zone),
       ...hostIps(m.zone, masterOffset(spec.network, m.indexInZone), name),
-      labels: {},
+      labels: nodeLabels(spec, { zone: m.zone, pool: null, flavor: spec.masters.flavor, hardware: "virtual", labels: {} }),
       taints: [],
     });
   }
@@ -191,7 +191,7 @@ export function planCluster(spec: ClusterSpec): Plan {
           memoryMiB: pool.memoryMiB,
           ...segmentsOf(z),
           ...hostIps(z, workerOffset(spec.network, pool.slot, n), name),
-          labels: { ...pool.labels },
+          labels: nodeLabels(spec, { zone: z, pool: pool.name, flavor: pool.flavor, hardware: pool.hardware, labels: pool.labels }),
           taints: pool.taints,
         });
       }
@@ -277,5 +277,25 @@ export function planCluster(spec: ClusterSpec): Plan {
     albs,
     loadBalancers,
     calicoPolicies: spec.network.calico.policies,
+  };
+}
+
+/**
+ * The labels a node registers with: the pool's own, plus where it is and what
+ * it is made of. Only keys the kubelet may set on itself under the
+ * NodeRestriction admission plugin (topology.kubernetes.io/*,
+ * node.kubernetes.io/instance-type) or outside kubernetes.io (keelson.dev/*).
+ */
+export function nodeLabels(
+  spec: ClusterSpec,
+  h: { zone: string; pool: string | null; flavor: string; hardware: Hardware; labels: Record<string, string> },
+): Record<string, string> {
+  return {
+    ...h.labels,
+    "topology.kubernetes.io/region": spec.region,
+    "topology.kubernetes.io/zone": h.zone,
+    "node.kubernetes.io/instance-type": h.flavor,
+    "keelson.dev/hardware": h.hardware,
+    ...(h.pool ? { "keelson.dev/worker-pool": h.pool } : { "keelson.dev/role": "master" }),
   };
 }
