@@ -40,6 +40,8 @@ export interface ClusterProps {
   calico: { encapsulation: "ipip" | "vxlan"; crossSubnet: boolean; natOutgoing: boolean };
 }
 
+export interface AccountProps { accountId: string; accountName?: string; region: string }
+
 export interface ZoneProps { zone: string; region: string }
 
 export interface VlanProps {

@@ -1,0 +1,211 @@
+// The Cluster: the whole IKS-style component tree, wired from a validated
+// spec's plan.
+//
+//   Cluster
+//   ├── Account
+//   ├── Zone (one per zone)
+//   │   ├── Vlan private / public         (classic, lab, ssh)   or  VpcSubnet (vpc)
+//   │   │   └── PortableSubnet            (the default /29 and user subnets routed on that VLAN)
+//   │   ├── IngressAlb public / private
+//   │   ├── LoadBalancer                  (each with its permanent portable IP)
+//   │   └── MasterReplica                 (one per zone, or three in a single zone)
+//   ├── WorkerPool
+//   │   └── Worker                        (sizePerZone per zone)
+//   └── CalicoPolicy
+//
+// With an InfrastructureDriver the cluster asks it for the network and for a
+// host per MasterReplica and Worker; without one the tree has no hosts.
+import * as pulumi from "@pulumi/pulumi";
+import type { InfrastructureDriver, ProvisionedHost, ProvisionedNetwork } from "../infra/driver";
+import { renderCalicoPolicy } from "../model/calico";
+import { planCluster, type Plan } from "../model/plan";
+import type { ClusterSpec } from "../model/spec";
+import { toHostSpec, toNetworkSpec } from "../model/to-driver";
+import { CalicoPolicy } from "../network/calicoPolicy";
+import { IngressAlb } from "../network/ingressAlb";
+import { LoadBalancer } from "../network/loadBalancer";
+import { PortableSubnet } from "../network/portableSubnet";
+import { Vlan } from "../network/vlan";
+import { VpcSubnet } from "../network/vpcSubnet";
+import { Zone } from "../network/zone";
+import { TOKENS, type ClusterProps } from "../types";
+import { WorkerPool } from "../workers/workerPool";
+import { Account } from "./account";
+import type { HostSeam } from "./hostSeam";
+import { MasterReplica } from "./masterReplica";
+
+export interface ClusterArgs {
+  /** A spec from parseSpec (already validated). */
+  spec: ClusterSpec;
+  /** Builds the network and hosts; omit it for a model without hosts. Its kind must match spec.infrastructure.kind. */
+  driver?: InfrastructureDriver;
+}
+
+export function clusterProps(spec: ClusterSpec): ClusterProps {
+  return {
+    clusterName: spec.name,
+    accountId: spec.account.id,
+    region: spec.region,
+    zones: spec.zones,
+    kubernetesVersion: spec.kubernetesVersion,
+    infrastructure: spec.infrastructure.kind,
+    privateOnly: spec.privateOnly,
+    podSubnet: spec.network.podSubnet,
+    serviceSubnet: spec.network.serviceSubnet,
+    serviceEndpoints: spec.serviceEndpoints,
+    apiserver: spec.apiserver,
+    calico: {
+      encapsulation: spec.network.calico.encapsulation,
+      crossSubnet: spec.network.calico.crossSubnet,
+      natOutgoing: spec.network.calico.natOutgoing,
+    },
+  };
+}
+
+export class Cluster extends pulumi.ComponentResource {
+  readonly spec: ClusterSpec;
+  readonly plan: Plan;
+  readonly account: Account;
+  readonly zones: Zone[];
+  readonly vlans: Vlan[];
+  readonly vpcSubnets: VpcSubnet[];
+  readonly portableSubnets: PortableSubnet[];
+  readonly albs: IngressAlb[];
+  readonly loadBalancers: LoadBalancer[];
+  readonly masters: MasterReplica[];
+  readonly workerPools: WorkerPool[];
+  readonly calicoPolicies: CalicoPolicy[];
+  /** Present when a driver was given. */
+  readonly network?: ProvisionedNetwork;
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { spec, driver } = args;
+    if (driver && driver.kind !== spec.infrastructure.kind) {
+      throw new Error(`Cluster ${name}: the ${driver.kind} driver cannot build a cluster whose infrastructure.kind is ${spec.infrastructure.kind}`);
+    }
+    super(TOKENS.Cluster, name, clusterProps(spec), opts);
+    this.spec = spec;
+    const plan = (this.plan = planCluster(spec));
+    const child = { parent: this };
+
+    this.account = new Account(`${name}-account`, { accountId: spec.account.id, ...(spec.account.name ? { accountName: spec.account.name } : {}), region: spec.region }, child);
+    this.network = driver?.network(toNetworkSpec(plan), child);
+    const seam: HostSeam | undefined = driver && this.network ? { driver, network: this.network } : undefined;
+
+    this.zones = [];
+    this.vlans = [];
+    this.vpcSubnets = [];
+    this.portableSubnets = [];
+    this.albs = [];
+    this.loadBalancers = [];
+    this.masters = [];
+    for (const z of plan.zones) {
+      const zone = new Zone(`${name}-${z.name}`, { zone: z.name, region: spec.region }, child);
+      this.zones.push(zone);
+      const inZone = { parent: zone };
+      for (const seg of plan.segments.filter((s) => s.zone === z.name)) {
+        let segParent: pulumi.Resource;
+        if (seg.kind === "vlan") {
+          const vlan = new Vlan(
+            `${name}-${seg.name}`,
+            { zone: z.name, network: seg.network, ...(seg.vlanId !== null ? { vlanId: seg.vlanId } : {}), primaryCidr: seg.primaryCidr },
+            { gatewayIp: seg.gatewayIp },
+            inZone,
+          );
+          this.vlans.push(vlan);
+          segParent = vlan;
+        } else {
+          const subnet = new VpcSubnet(`${name}-${seg.name}`, { zone: z.name, cidr: seg.primaryCidr, publicGateway: seg.publicGateway }, inZone);
+          this.vpcSubnets.push(subnet);
+          segParent = subnet;
+        }
+        for (const p of plan.portableSubnets.filter((ps) => ps.segment === seg.name)) {
+          this.portableSubnets.push(
+            new PortableSubnet(
+              `${name}-portable-${p.cidr.replace(/[./]/g, "-")}`,
+              {
+                zone: p.zone,
+                network: p.network,
+                cidr: p.cidr,
+                size: p.size,
+                reserved: p.reserved,
+                albIps: p.alb ? [p.alb] : [],
+                loadBalancerIps: p.loadBalancers,
+                userProvided: p.userProvided,
+              },
+              { parent: segParent },
+            ),
+          );
+        }
+      }
+      for (const a of plan.albs.filter((alb) => alb.zone === z.name)) {
+        // On VPC the ALB's address comes from a VPC load balancer, not from the plan: ip is "".
+        this.albs.push(new IngressAlb(a.name, { zone: a.zone, network: a.network, enabled: a.enabled, ip: a.ip ?? "" }, inZone));
+      }
+      for (const lb of plan.loadBalancers.filter((l) => l.zone === z.name)) {
+        this.loadBalancers.push(
+          new LoadBalancer(`${name}-lb-${lb.namespace}-${lb.name}`, { zone: lb.zone, network: lb.network, ip: lb.ip, serviceName: `${lb.namespace}/${lb.name}` }, inZone),
+        );
+      }
+      for (const h of plan.hosts.filter((host) => host.role === "master" && host.zone === z.name)) {
+        this.masters.push(
+          new MasterReplica(
+            h.name,
+            { zone: h.zone, index: h.index, hostName: h.name, privateIp: h.privateIp, ...(h.publicIp ? { publicIp: h.publicIp } : {}), kubernetesVersion: spec.kubernetesVersion },
+            { hostSpec: toHostSpec(h), seam },
+            inZone,
+          ),
+        );
+      }
+    }
+    this.masters.sort((a, b) => a.hostSpec.name.localeCompare(b.hostSpec.name));
+
+    this.workerPools = spec.workerPools.map(
+      (pool) =>
+        new WorkerPool(
+          `${name}-${pool.name}`,
+          {
+            poolName: pool.name,
+            flavor: pool.flavor,
+            hardware: pool.hardware,
+            isolation: pool.isolation,
+            sizePerZone: pool.sizePerZone,
+            zones: pool.zones,
+            labels: pool.labels,
+            taints: pool.taints,
+            kubernetesVersion: spec.kubernetesVersion,
+          },
+          { hosts: plan.hosts.filter((h) => h.role === "worker" && h.pool === pool.name), seam },
+          child,
+        ),
+    );
+
+    this.calicoPolicies = spec.network.calico.policies.map(
+      (p) =>
+        new CalicoPolicy(
+          `${name}-calico-${p.scope === "global" ? "global" : p.namespace}-${p.name}`,
+          { scope: p.scope, ...(p.namespace ? { namespace: p.namespace } : {}), ...(p.order !== undefined ? { order: p.order } : {}), preDnat: p.preDnat, selector: p.selector },
+          { manifest: renderCalicoPolicy(p) },
+          child,
+        ),
+    );
+
+    this.registerOutputs({
+      clusterName: spec.name,
+      zones: spec.zones,
+      masters: plan.hosts.filter((h) => h.role === "master").map((h) => ({ name: h.name, zone: h.zone, privateIp: h.privateIp })),
+      workers: plan.hosts.filter((h) => h.role === "worker").length,
+      portableSubnets: plan.portableSubnets.map((p) => p.cidr),
+    });
+  }
+
+  /** The master hosts (with a driver), for the control plane layer. */
+  masterHosts(): ProvisionedHost[] {
+    return this.masters.flatMap((m) => (m.host ? [m.host] : []));
+  }
+
+  /** The worker hosts (with a driver), for the bootstrap layer. */
+  workerHosts(): ProvisionedHost[] {
+    return this.workerPools.flatMap((p) => p.workers.flatMap((w) => (w.host ? [w.host] : [])));
+  }
+}
