@@ -1,0 +1,129 @@
+// The ControlPlane component under Pulumi mocks: which resources it registers,
+// that every bundle carrying keys is a secret, and that bad input fails before
+// any resource exists.
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const registered: { type: string; name: string; inputs: any }[] = [];
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type.startsWith("pulumi-nodejs:dynamic")) {
+        Object.assign(state, {
+          certPem: `CERT(${args.name})`,
+          keyPem: `KEY(${args.name})`,
+          publicKeyPem: `PUB(${args.name})`,
+          value: Buffer.alloc(32, 1).toString("base64"),
+          certSha256: "0".repeat(64),
+        });
+      }
+      return { id: `${args.name}-id`, state };
+    },
+    call: () => ({}),
+  },
+  "keelson",
+  "test",
+);
+
+import { LocalMirrorSource } from "../../../components/bootstrap/artifacts";
+import { ControlPlane } from "../../../components/control/controlPlane";
+import type { ProvisionedHost } from "../../../components/infra/driver";
+
+const mirror = fs.mkdtempSync(path.join(os.tmpdir(), "mirror-"));
+for (const [p, v, names] of [
+  ["kubernetes", "v1.36.3", ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"]],
+  ["etcd", "v3.4.23", ["etcd", "etcdctl"]],
+] as const) {
+  fs.mkdirSync(path.join(mirror, p, v, "bin"), { recursive: true });
+  for (const n of names) fs.writeFileSync(path.join(mirror, p, v, "bin", n), `#!/bin/sh\necho ${n}\n`);
+}
+afterAll(() => fs.rmSync(mirror, { recursive: true, force: true }));
+
+class Ready extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("test:index:Ready", name, {});
+  }
+}
+
+function host(i: number, zone: string): ProvisionedHost {
+  return {
+    spec: {
+      name: `m${i}`,
+      role: "master",
+      zone,
+      flavor: "lab",
+      hardware: "virtual",
+      cpu: 2,
+      memoryMiB: 2048,
+      privateSegment: `${zone}-private`,
+      privateIp: `10.${i}.0.11`,
+      labels: {},
+    },
+    connection: { host: `10.${i}.0.11`, user: "root", privateKey: pulumi.secret("KEY") },
+    ready: new Ready(`m${i}-ready`),
+  };
+}
+
+const args = () => ({
+  clusterName: "c1",
+  kubernetesVersion: "v1.36.3",
+  serviceSubnet: "172.21.0.0/16",
+  podSubnet: "172.30.0.0/16",
+  masters: [host(1, "dal10"), host(2, "dal12"), host(3, "dal13")],
+  artifacts: new LocalMirrorSource("v1.36.3", "v3.4.23", mirror),
+});
+
+const promise = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
+const isSecret = (o: pulumi.Output<unknown>) => (o as any).isSecret as Promise<boolean>;
+
+describe("ControlPlane", () => {
+  it("registers a MasterReplica with etcd, apiserver, controller-manager and scheduler per master", async () => {
+    const cp = new ControlPlane("cp", args());
+    await promise(cp.adminKubeconfig);
+    const names = registered.map((r) => r.name);
+    for (const m of ["m1", "m2", "m3"]) {
+      for (const step of ["binaries-push", "binaries-install", "etcd", "etcd-ready", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
+        expect(names).toContain(`cp-${m}-${step}`);
+      }
+      expect(names).toContain(`cp-pki-etcd-${m}`);
+    }
+    expect(registered.filter((r) => r.type === "keelson:control:MasterReplica").map((r) => r.inputs.zone).sort()).toEqual(["dal10", "dal12", "dal13"]);
+    for (const c of ["kubernetes-ca", "etcd-ca", "front-proxy-ca", "apiserver", "admin", "service-account", "encryption-key"]) {
+      expect(names).toContain(`cp-pki-${c}`);
+    }
+    expect(cp.apiServerEndpoints).toEqual(["https://10.1.0.11:6443", "https://10.2.0.11:6443", "https://10.3.0.11:6443"]);
+    expect(cp.privateEndpoint).toBe("https://10.1.0.11:6443");
+  });
+
+  it("bundles with keys and the admin kubeconfig are secrets; the kubeconfig points at the endpoint", async () => {
+    const cp = new ControlPlane("cp2", args());
+    const r = cp.replicas[0];
+    for (const c of [r.etcd, r.apiserver, r.controllerManager, r.scheduler]) {
+      expect(await isSecret(c.stdin as pulumi.Output<string>)).toBe(true);
+    }
+    expect(await isSecret(cp.adminKubeconfig)).toBe(true);
+    const kc = await promise(cp.adminKubeconfig);
+    expect(kc).toContain("server: https://10.1.0.11:6443");
+    const stdin = await promise(r.apiserver.stdin as pulumi.Output<string>);
+    expect(stdin).toContain("/etc/kubernetes/encryption-config.yaml");
+  });
+
+  it("bad input fails with a field path before any resource is registered", () => {
+    const before = registered.length;
+    expect(() => new ControlPlane("bad", { ...args(), podSubnet: "172.21.0.0/16" })).toThrow(/controlPlane.podSubnet/);
+    expect(() => new ControlPlane("bad2", { ...args(), masters: args().masters.slice(0, 2) })).toThrow(/controlPlane.masters/);
+    const worker = host(9, "dal10");
+    worker.spec.role = "worker";
+    expect(() => new ControlPlane("bad3", { ...args(), masters: [worker, ...args().masters.slice(1)] })).toThrow(/controlPlane.masters\[0\]: .*not master/);
+    // Only the hosts' own Ready resources were created by args(), nothing of the control plane.
+    expect(registered.slice(before).filter((r) => r.type !== "test:index:Ready")).toEqual([]);
+  });
+
+  it("a missing mirror file is a clear error naming the fix", () => {
+    expect(() => new LocalMirrorSource("v9.9.9", "v3.4.23", mirror).refs({ kubernetes: ["kubectl"], etcd: [] })).toThrow(/toolchain\/kubernetes.mjs/);
+  });
+});
