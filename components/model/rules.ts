@@ -44,7 +44,6 @@ export function checkRules(s: PartialSpec): Problem[] {
       vlanRules(base.zones, s.infrastructure, out);
       portableRangeRules(base.zones, s.infrastructure, out);
     }
-    if (s.network) overlapRules(base, s.network, out);
     if (s.workerPools && s.network) capacityRules(base, s.network, s.workerPools, out);
     if (s.loadBalancers) loadBalancerRules(base, s.loadBalancers, out);
     if (s.albs && isVlanInfrastructure(s.infrastructure) && isPrivateOnly(s.infrastructure) && s.albs.public.enabled === true) {
@@ -53,6 +52,7 @@ export function checkRules(s: PartialSpec): Problem[] {
     if (s.infrastructure.kind === "lab") labRules(s, s.infrastructure, out);
     if (s.infrastructure.kind === "ssh" && s.name && s.workerPools) sshRules(s as PartialSpec & { name: string }, s.infrastructure, out);
   }
+  if (s.network) overlapRules(s.infrastructure && s.zones && infraOk ? { zones: s.zones, infrastructure: s.infrastructure } : undefined, s.network, out);
   if (s.workerPools) poolRules(s, s.workerPools, out);
   if (s.masters && s.infrastructure) flavorRule(s.masters.flavor ?? DEFAULT_MASTER_FLAVOR[s.infrastructure.kind], s.infrastructure, undefined, ["masters", "flavor"], out);
   if (s.network) clusterNetworkRules(s, s.network, out);
@@ -89,7 +89,7 @@ function infraZoneRules(zones: string[], infra: Infrastructure, out: Problem[]):
     if (!zones.includes(z)) out.push(problem(["infrastructure", "zones", z], `${z} is not one of the cluster's zones (${zones.join(", ")})`));
   }
   const taken = new Map<number, string>();
-  for (const z of zones) {
+  for (const z of new Set(zones)) {
     if (!defined.includes(z)) continue;
     const slot = zoneSlot({ zones, infrastructure: infra }, z);
     const other = taken.get(slot);
@@ -163,13 +163,15 @@ interface NamedCidr {
   kind: "cluster" | "primary" | "vpc" | "portable" | "range";
 }
 
-function overlapRules(s: { zones: string[]; infrastructure: Infrastructure }, network: ParsedSpec["network"], out: Problem[]): void {
+function overlapRules(s: { zones: string[]; infrastructure: Infrastructure } | undefined, network: ParsedSpec["network"], out: Problem[]): void {
+  // Ordered from what is most shared to what is most specific, so a problem is
+  // reported on the more specific field (a user subnet, rather than the VLAN it overlaps).
   const all: NamedCidr[] = [
     { path: ["network", "podSubnet"], label: "the pod subnet", cidr: cidr(network.podSubnet), kind: "cluster" },
     { path: ["network", "serviceSubnet"], label: "the service subnet", cidr: cidr(network.serviceSubnet), kind: "cluster" },
   ];
-  const infra = s.infrastructure;
-  if (isVlanInfrastructure(infra)) {
+  const infra = s?.infrastructure;
+  if (s && infra && isVlanInfrastructure(infra)) {
     for (const n of ["private", "public"] as const) {
       const r = infra.portableRanges[n];
       if (r) all.push({ path: ["infrastructure", "portableRanges", n], label: `the ${n} portable range`, cidr: cidr(r), kind: "range" });
@@ -178,11 +180,13 @@ function overlapRules(s: { zones: string[]; infrastructure: Infrastructure }, ne
       const zone = infra.zones[z];
       all.push({ path: ["infrastructure", "zones", z, "privateVlan", "primarySubnet"], label: `zone ${z}'s private primary subnet`, cidr: cidr(zone.privateVlan.primarySubnet), kind: "primary" });
       if (zone.publicVlan) all.push({ path: ["infrastructure", "zones", z, "publicVlan", "primarySubnet"], label: `zone ${z}'s public primary subnet`, cidr: cidr(zone.publicVlan.primarySubnet), kind: "primary" });
+    }
+    for (const z of s.zones) {
       for (const b of zonePortableBlocks(s, z)) {
         all.push({ path: b.path, label: `zone ${z}'s ${b.userProvided ? "user" : "default"} ${b.network} portable subnet`, cidr: b.cidr, kind: "portable" });
       }
     }
-  } else {
+  } else if (s && infra && infra.kind === "vpc") {
     for (const z of s.zones) {
       all.push({ path: ["infrastructure", "zones", z, "subnet"], label: `zone ${z}'s VPC subnet`, cidr: cidr(infra.zones[z].subnet), kind: "vpc" });
     }
@@ -210,8 +214,8 @@ function capacityRules(s: { zones: string[]; infrastructure: Infrastructure }, n
     if (zone.publicVlan) list.push({ label: `zone ${z}'s public primary subnet`, path: ["infrastructure", "zones", z, "publicVlan", "primarySubnet"], c: cidr(zone.publicVlan.primarySubnet) });
     return list;
   };
-  const validZones = s.zones.length === 1 || s.zones.length === MASTER_COUNT ? s.zones : [];
-  for (const m of masterPlacement(validZones)) {
+  const masters = s.zones.length === 1 || s.zones.length === MASTER_COUNT ? masterPlacement(s.zones) : [];
+  for (const m of masters) {
     const off = masterOffset(network, m.indexInZone);
     for (const seg of segments(m.zone)) {
       if (off > lastHostOffset(seg.c)) {

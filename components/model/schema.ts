@@ -18,10 +18,12 @@ export const cidrString = z.string().superRefine((v, ctx) => {
   if (p) ctx.addIssue({ code: "custom", message: p });
 });
 
-const ipString = z.string().refine((v) => parseIp(v) !== undefined, { error: "is not an IPv4 address like 10.88.1.20" });
+const ipString = z.string().refine((v) => parseIp(v) !== undefined, {
+  error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address like 10.88.1.20`,
+});
 
-const portable29 = cidrString.refine((v) => parseCidr(v)?.prefix !== undefined && parseCidr(v)!.prefix === 29, {
-  error: "a cluster's default portable subnet is a /29 (8 addresses: 3 reserved, 1 ALB, 4 LoadBalancers)",
+const portable29 = cidrString.refine((v) => parseCidr(v) === undefined || parseCidr(v)!.prefix === 29, {
+  error: (iss) => `${String(iss.input)} is not a /29: a cluster's default portable subnet has 8 addresses (3 reserved, 1 ALB, 4 LoadBalancers)`,
 });
 
 const slot = z.number().int().min(0).max(255);
@@ -44,7 +46,7 @@ export function labelKeyProblem(key: string): string | undefined {
 const labelValue = z
   .string()
   .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, {
-    error: "label value must be empty or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+    error: (iss) => `label value ${JSON.stringify(iss.input)} must be empty or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
   });
 const labelKey = z.string().superRefine((k, ctx) => {
   const p = labelKeyProblem(k);

@@ -30,7 +30,7 @@ export interface ClusterSpec extends Omit<ParsedSpec, "workerPools" | "masters" 
 export type ParseResult = { ok: true; spec: ClusterSpec } | { ok: false; errors: Problem[] };
 
 export function parseSpec(raw: unknown): ParseResult {
-  const full = ClusterSpecSchema.safeParse(raw);
+  const full = ClusterSpecSchema.safeParse(raw, { reportInput: true });
   let errors: Problem[];
   if (full.success) {
     errors = checkRules(full.data);
@@ -84,7 +84,7 @@ function parsePartial(raw: unknown): PartialSpec {
   const out: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(ClusterSpecSchema.shape)) {
     if (key === "workerPools" || key === "loadBalancers") continue;
-    const r = (schema as z.ZodType).safeParse(obj[key]);
+    const r = (schema as z.ZodType).safeParse(obj[key], { reportInput: true });
     if (r.success) out[key] = r.data;
   }
   const each = (value: unknown, schema: z.ZodType, dflt: unknown[] | undefined) =>
@@ -127,12 +127,10 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
         out.push({ path: formatPath(path), message: issue.origin === "string" ? `must be at most ${issue.maximum} characters` : `must be at most ${issue.maximum}` });
         break;
       case "invalid_key":
-        out.push({ path: formatPath(path), message: `invalid key: ${issue.issues.map((i) => i.message).join("; ")}` });
+        out.push({ path: formatPath(path), message: issue.issues.map((i) => i.message).join("; ") });
         break;
-      default: {
-        const prefix = typeof issue.input === "string" && !issue.message.includes(issue.input) ? `${JSON.stringify(issue.input)} ` : "";
-        out.push({ path: formatPath(path), message: `${prefix}${issue.message}` });
-      }
+      default:
+        out.push({ path: formatPath(path), message: issue.message });
     }
   }
   return out;
