@@ -28,6 +28,8 @@ export type PartialSpec = {
 } & {
   workerPools?: (WorkerPoolSpec | undefined)[];
   loadBalancers?: (LoadBalancerSpec | undefined)[];
+  /** The fields that did parse, of pools that failed the schema. */
+  brokenPools?: { index: number; fields: Partial<WorkerPoolSpec> }[];
 };
 
 const RESERVED_LABEL_PREFIXES = ["kubernetes.io/", "k8s.io/", "ibm-cloud.kubernetes.io/", "keelson.dev/"];
@@ -258,37 +260,43 @@ function poolRules(s: PartialSpec, pools: (WorkerPoolSpec | undefined)[], out: P
     const slot = poolSlot(pool, i);
     if (slots.has(slot)) out.push(problem(at(pool.slot === undefined ? "name" : "slot"), `address slot ${slot} is already pool ${slots.get(slot)}'s (a pool's slot is its position in workerPools unless pinned)`));
     else slots.set(slot, pool.name);
-    if (s.zones) {
-      const seen = new Set<string>();
-      (pool.zones ?? []).forEach((z, j) => {
-        if (!s.zones!.includes(z)) out.push(problem(at("zones", j), `${z} is not one of the cluster's zones (${s.zones!.join(", ")})`));
-        if (seen.has(z)) out.push(problem(at("zones", j), `duplicate zone ${z}`));
-        seen.add(z);
-      });
-      workers += pool.sizePerZone * (pool.zones ?? s.zones).length;
-    }
-    if (s.infrastructure) {
-      flavorRule(pool.flavor, s.infrastructure, pool.hardware, at("flavor"), out);
-    }
-    const flavor = findFlavor(pool.flavor);
-    const hardware = pool.hardware ?? flavor?.hardware;
-    if (hardware === "baremetal" && pool.isolation === "shared") {
-      out.push(problem(at("isolation"), "bare-metal workers are single-tenant: isolation must be dedicated (or left out)"));
-    }
-    for (const key of Object.keys(pool.labels)) {
-      const reserved = RESERVED_LABEL_PREFIXES.find((p) => key.startsWith(p) || key.includes(`.${p}`));
-      if (reserved) out.push(problem(at("labels", key), `the ${reserved} prefix is reserved for labels that Keelson and Kubernetes set`));
-    }
-    const taints = new Set<string>();
-    pool.taints.forEach((t, j) => {
-      const k = `${t.key}:${t.effect}`;
-      if (taints.has(k)) out.push(problem(at("taints", j), `duplicate taint ${t.key} with effect ${t.effect}`));
-      taints.add(k);
-    });
+    if (s.zones) workers += pool.sizePerZone * (pool.zones ?? s.zones).length;
+    poolFieldRules(s, pool, i, out);
   });
+  // Pools that failed the schema still get the checks of their good fields.
+  for (const b of s.brokenPools ?? []) poolFieldRules(s, b.fields, b.index, out);
   if (known && s.zones && workers === 0) {
     out.push(problem(["workerPools"], "a cluster needs at least one worker (ALBs and cluster add-ons run on workers)"));
   }
+}
+
+/** Rules that look at one pool's own fields. */
+function poolFieldRules(s: PartialSpec, pool: Partial<WorkerPoolSpec>, i: number, out: Problem[]): void {
+  const at = (...rest: PropertyKey[]) => ["workerPools", i, ...rest];
+  if (s.zones && pool.zones) {
+    const seen = new Set<string>();
+    pool.zones.forEach((z, j) => {
+      if (!s.zones!.includes(z)) out.push(problem(at("zones", j), `${z} is not one of the cluster's zones (${s.zones!.join(", ")})`));
+      if (seen.has(z)) out.push(problem(at("zones", j), `duplicate zone ${z}`));
+      seen.add(z);
+    });
+  }
+  if (pool.flavor === undefined) return;
+  if (s.infrastructure) flavorRule(pool.flavor, s.infrastructure, pool.hardware, at("flavor"), out);
+  const hardware = pool.hardware ?? findFlavor(pool.flavor)?.hardware;
+  if (hardware === "baremetal" && pool.isolation === "shared") {
+    out.push(problem(at("isolation"), "bare-metal workers are single-tenant: isolation must be dedicated (or left out)"));
+  }
+  for (const key of Object.keys(pool.labels ?? {})) {
+    const reserved = RESERVED_LABEL_PREFIXES.find((p) => key.startsWith(p) || key.includes(`.${p}`));
+    if (reserved) out.push(problem(at("labels", key), `the ${reserved} prefix is reserved for labels that Keelson and Kubernetes set`));
+  }
+  const taints = new Set<string>();
+  (pool.taints ?? []).forEach((t, j) => {
+    const k = `${t.key}:${t.effect}`;
+    if (taints.has(k)) out.push(problem(at("taints", j), `duplicate taint ${t.key} with effect ${t.effect}`));
+    taints.add(k);
+  });
 }
 
 function flavorRule(name: string, infra: Infrastructure, hardware: "virtual" | "baremetal" | undefined, path: PropertyKey[], out: Problem[]): void {

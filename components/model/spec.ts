@@ -90,6 +90,17 @@ function parsePartial(raw: unknown): PartialSpec {
   const each = (value: unknown, schema: z.ZodType, dflt: unknown[] | undefined) =>
     Array.isArray(value) ? value.map((v) => { const r = schema.safeParse(v); return r.success ? r.data : undefined; }) : value === undefined ? dflt : undefined;
   out.workerPools = each(obj.workerPools, WorkerPoolSchema, undefined);
+  if (Array.isArray(obj.workerPools)) {
+    out.brokenPools = (obj.workerPools as unknown[]).flatMap((pool, index) => {
+      if ((out.workerPools as unknown[])[index] !== undefined || typeof pool !== "object" || pool === null) return [];
+      const fields: Record<string, unknown> = {};
+      for (const [key, schema] of Object.entries(WorkerPoolSchema.shape)) {
+        const r = (schema as z.ZodType).safeParse((pool as Record<string, unknown>)[key]);
+        if (r.success && r.data !== undefined) fields[key] = r.data;
+      }
+      return [{ index, fields }];
+    });
+  }
   out.loadBalancers = each(obj.loadBalancers, LoadBalancerSchema, []);
   return out as PartialSpec;
 }
