@@ -4,19 +4,8 @@ import * as path from "node:path";
 import { renderDiagram } from "../../../components/model/diagram";
 import { cidr, containsIp, parseIp } from "../../../components/model/ipv4";
 import { planCluster, type Plan } from "../../../components/model/plan";
-import { parseSpec, type ClusterSpec } from "../../../components/model/spec";
-import { readStackConfig } from "../../../components/model/stackConfig";
 import { toHostSpecs, toNetworkSpec } from "../../../components/model/to-driver";
-
-const ROOT = path.join(__dirname, "..", "..", "..");
-
-export function loadExample(name: "lab" | "classic" | "vpc"): ClusterSpec {
-  const cfg = readStackConfig(path.join(ROOT, "stacks", `Pulumi.${name}.yaml`));
-  if (!cfg.ok) throw new Error(JSON.stringify(cfg.errors));
-  const r = parseSpec(cfg.raw);
-  if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join("\n"));
-  return r.spec;
-}
+import { loadExample, ROOT } from "./load";
 
 const inside = (range: string, ip: string | null) => ip !== null && containsIp(cidr(range), parseIp(ip)!);
 
