@@ -96,10 +96,33 @@ test("the public client reaches public IPs and cannot reach private ones", () =>
     expect(bannerFrom(names.clientNs, h.publicIp)).toBe("SSH-2.0");
     expect(bannerFrom(names.clientNs, h.privateIp)).not.toContain("SSH-2.0");
   }
-  // No default route anywhere in the lab's routers: nothing leaves the lab.
+  // No default route anywhere in the lab's routers: nothing leaves the lab
+  // (route lookups only; no packet is sent outside).
   for (const ns of [names.routerNs, names.publicNs, names.fabricNs]) {
     expect(sh("ip", ["-n", ns, "route", "show", "default"]).out.trim()).toBe("");
+    const lookup = sh("ip", ["-n", ns, "route", "get", "192.0.2.200"]);
+    expect(lookup.status).not.toBe(0);
+    expect(lookup.out).toMatch(/unreachable/i);
   }
+});
+
+test("a host that reboots itself comes back (nspawn exit 133 restarts it)", () => {
+  const h = hosts[2];
+  // When the host's PID 1 started, in clock ticks since the machine booted: a new systemd, a new value.
+  const pid1Start = () => ssh(h.privateIp, "awk '{print $22}' /proc/1/stat").out.trim();
+  const before = pid1Start();
+  const machineId = ssh(h.privateIp, "cat /etc/machine-id").out;
+  ssh(h.privateIp, "systemctl reboot");
+  let back = "";
+  for (let i = 0; i < 60 && !back; i++) {
+    sh("sleep", ["1"]);
+    const r = ssh(h.privateIp, "systemctl is-system-running --wait >/dev/null; cat /etc/machine-id");
+    if (r.status === 0) back = r.out;
+  }
+  expect(back).toBe(machineId); // same disk, same identity
+  const log = fs.readFileSync(path.join(names.dir, "hosts", h.name, "console.log"), "utf8");
+  expect(log).toContain("systemd-nspawn exited with 133");
+  expect(Number(pid1Start())).toBeGreaterThan(Number(before));
 });
 
 test("a second up reports no changes", () => {

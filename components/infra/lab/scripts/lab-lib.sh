@@ -23,12 +23,12 @@ ensure_netns() {
 }
 
 # PIDs whose command line mentions a path (supervisors and nspawn of a host/stack).
+# One grep over every /proc/*/cmdline; the pattern brackets its first character
+# so that grep's own command line does not match it.
 pids_mentioning() {
-  local needle=$1 p
-  for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" = "$$" ] && continue
-    if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$needle"; then echo "${p#/proc/}"; fi
-  done
+  local needle=$1 re
+  re="[${needle:0:1}]$(printf '%s' "${needle:1}" | sed 's/[][\\.*^$+?(){}|]/\\&/g')"
+  grep -laE -- "$re" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 | grep -vx -e "$$" -e "${BASHPID:-$$}" || true
 }
 
 # PIDs in a cgroup subtree, in any of the controllers.
