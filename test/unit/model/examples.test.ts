@@ -113,7 +113,7 @@ describe("vpc stack", () => {
     expect(plan.segments).toEqual([
       { name: "us-south-1-private", kind: "vpc-subnet", zone: "us-south-1", network: "private", vlanId: null, primaryCidr: "10.240.0.0/24", gatewayIp: "10.240.0.1", publicGateway: true },
     ]);
-    expect(plan.albs.map((a) => [a.network, a.enabled, a.ip])).toEqual([["public", true, null], ["private", false, null]]);
+    expect(plan.albs.map((a) => [a.network, a.enabled, a.ip])).toEqual([["public", false, null], ["private", false, null]]);
     expect(toHostSpecs(plan).every((h) => h.publicSegment === undefined && h.publicIp === undefined)).toBe(true);
   });
 });
