@@ -127,6 +127,9 @@ export async function pulumiEnv(root, say) {
   if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     env.PULUMI_CONFIG_PASSPHRASE_FILE = ensurePassphrase(root);
   }
+  // Type-checking belongs to `npm test` (tsc); ts-node type-checking the whole
+  // program on every `pulumi up` costs minutes and gigabytes on two cores.
+  env.PULUMI_NODEJS_TRANSPILE_ONLY ??= "true";
   env.PULUMI_SKIP_UPDATE_CHECK = "true";
   env.PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK = "true";
   env.KEELSON_ROOT = root;

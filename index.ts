@@ -1,0 +1,64 @@
+// The Keelson stack program: stack config -> validated spec -> plan ->
+// component tree on an infrastructure driver -> control plane bootstrapped on
+// the master hosts. `npm run up` runs it on the `lab` stack.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Cluster, clusterSpecFromConfig, renderDiagram } from "./components";
+import { LocalMirrorSource } from "./components/bootstrap/artifacts";
+import { ControlPlane } from "./components/control/controlPlane";
+import type { InfrastructureDriver } from "./components/infra/driver";
+import { LabDriver } from "./components/infra/lab";
+
+// Bad input stops here, before anything is created, with every problem listed.
+const spec = clusterSpecFromConfig();
+const stack = pulumi.getStack();
+
+function driverFor(kind: string): InfrastructureDriver | undefined {
+  switch (kind) {
+    case "lab":
+      return new LabDriver({ stack });
+    default:
+      // classic/vpc/ssh drivers are not written yet: the model is built without hosts.
+      pulumi.log.warn(`infrastructure.kind ${kind}: no driver yet; building the model only (no hosts)`);
+      return undefined;
+  }
+}
+
+const driver = driverFor(spec.infrastructure.kind);
+const cluster = new Cluster(spec.name, { spec, driver });
+
+// The picture of what this stack builds: zones, VLANs, subnets, hosts, portable IPs.
+const diagramFile = path.join(process.env.KEELSON_ROOT ?? process.cwd(), ".keelson", `${stack}-topology.svg`);
+fs.mkdirSync(path.dirname(diagramFile), { recursive: true });
+fs.writeFileSync(diagramFile, renderDiagram(cluster.plan));
+
+const kubernetesVersion = spec.kubernetesVersion.startsWith("v") ? spec.kubernetesVersion : `v${spec.kubernetesVersion}`;
+// etcd comes from Debian (see toolchain/kubernetes.mjs); the runner exports where it put it.
+const etcdVersion = process.env.KEELSON_ETCD_BIN ? path.basename(path.dirname(process.env.KEELSON_ETCD_BIN)) : "v3.4.23";
+
+const masters = driver ? cluster.masterHosts() : [];
+const controlPlane =
+  masters.length > 0
+    ? new ControlPlane(
+        "control-plane",
+        {
+          clusterName: spec.name,
+          kubernetesVersion,
+          serviceSubnet: spec.network.serviceSubnet,
+          podSubnet: spec.network.podSubnet,
+          masters,
+          artifacts: new LocalMirrorSource(kubernetesVersion, etcdVersion),
+        },
+        { parent: cluster },
+      )
+    : undefined;
+
+export const topologyDiagram = diagramFile;
+export const hosts = cluster.plan.hosts.map((h) => ({ name: h.name, role: h.role, zone: h.zone, pool: h.pool, privateIp: h.privateIp, publicIp: h.publicIp }));
+export const portableSubnets = cluster.plan.portableSubnets.map((p) => ({ zone: p.zone, network: p.network, cidr: p.cidr, alb: p.alb, loadBalancers: p.loadBalancers }));
+export const kubeconfig = controlPlane?.adminKubeconfig; // a secret
+export const apiServerEndpoints = controlPlane?.apiServerEndpoints;
+export const privateEndpoint = controlPlane?.privateEndpoint;
+export const publicEndpoint = controlPlane?.publicEndpoint;
+export const sshPrivateKey = driver instanceof LabDriver ? driver.sshKey.privateKey : undefined; // a secret
