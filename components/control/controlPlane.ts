@@ -10,7 +10,7 @@
 // re-runs (restarts) only that daemon.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { TOKENS, type MasterReplicaProps } from "../types";
+import type { MasterReplicaProps } from "../types";
 import type { ProvisionedHost } from "../infra/driver";
 import type { ArtifactSource } from "../bootstrap/artifacts";
 import { CONTROL_PLANE_BINARIES } from "../bootstrap/artifactPlan";
@@ -50,7 +50,7 @@ export interface ControlPlaneArgs {
   artifacts: ArtifactSource;
   /** More names/addresses the apiserver certificate must carry (e.g. how the outer machine reaches masters). */
   extraApiServerSans?: string[];
-  /** Server URL written into the exported admin kubeconfig; default: public endpoint, else private. */
+  /** Server URL written into the exported admin kubeconfig; default: private endpoint, else public. */
   adminServer?: string;
 }
 
@@ -84,8 +84,15 @@ export function controlPlaneSpec(args: ControlPlaneArgs): ControlPlaneSpec {
   });
 }
 
-/** One master: its daemons, as MasterReplica in the component contract. */
-export class MasterReplica extends pulumi.ComponentResource {
+/**
+ * What Keelson runs on one master replica: binaries, etcd member, apiserver,
+ * controller-manager, scheduler. Its own type token, because the cluster model
+ * (components/cluster/masterReplica.ts) already registers the replica itself as
+ * keelson:control:MasterReplica, and policies count those.
+ */
+export const MASTER_BOOTSTRAP_TOKEN = "keelson:control:MasterBootstrap";
+
+export class MasterBootstrap extends pulumi.ComponentResource {
   readonly etcd: command.remote.Command;
   readonly binaries: pulumi.Resource;
   etcdReady!: command.remote.Command;
@@ -100,7 +107,7 @@ export class MasterReplica extends pulumi.ComponentResource {
     private readonly ctx: { spec: ControlPlaneSpec; host: ProvisionedHost; member: MasterIdentity; pems: pulumi.Output<MasterPems>; artifacts: ArtifactSource },
     opts?: pulumi.ComponentResourceOptions,
   ) {
-    super(TOKENS.MasterReplica, name, props, opts);
+    super(MASTER_BOOTSTRAP_TOKEN, name, props, opts);
     this.replicaName = name;
     const { spec, host, member, pems } = ctx;
     const child: pulumi.CustomResourceOptions = { parent: this, dependsOn: [host.ready] };
@@ -161,7 +168,7 @@ export class MasterReplica extends pulumi.ComponentResource {
 export class ControlPlane extends pulumi.ComponentResource {
   readonly spec: ControlPlaneSpec;
   readonly pki: ClusterPki;
-  readonly replicas: MasterReplica[];
+  readonly replicas: MasterBootstrap[];
   /** Admin kubeconfig for the outer machine (secret). */
   readonly adminKubeconfig: pulumi.Output<string>;
   /** https://<master>:<port> for every master: what workers' master proxy balances over. */
@@ -177,11 +184,10 @@ export class ControlPlane extends pulumi.ComponentResource {
     super("keelson:control:ControlPlane", name, { clusterName: spec.clusterName, kubernetesVersion: spec.kubernetesVersion, masters: spec.masters.map((m) => m.name) }, opts);
     this.spec = spec;
     const endpointHosts = [spec.endpoints.private?.host, spec.endpoints.public?.host].filter((h): h is string => !!h);
-    const adminServer =
-      args.adminServer ??
-      (spec.endpoints.public
-        ? `https://${spec.endpoints.public.host}:${spec.endpoints.public.port}`
-        : `https://${spec.endpoints.private!.host}:${spec.endpoints.private!.port}`);
+    // The private endpoint first: the machine running `pulumi up` reaches masters on
+    // their private network (that is how it SSHes in); the public one may be unroutable from it.
+    const adminEndpoint = spec.endpoints.private ?? spec.endpoints.public!;
+    const adminServer = args.adminServer ?? `https://${adminEndpoint.host}:${adminEndpoint.port}`;
     const adminHost = new URL(adminServer).hostname;
     this.pki = new ClusterPki(
       `${name}-pki`,
@@ -228,7 +234,7 @@ export class ControlPlane extends pulumi.ComponentResource {
         publicIp: member.publicIp,
         kubernetesVersion: spec.kubernetesVersion,
       };
-      return new MasterReplica(rname, props, { spec, host, member, pems, artifacts: args.artifacts }, { parent: this });
+      return new MasterBootstrap(rname, props, { spec, host, member, pems, artifacts: args.artifacts }, { parent: this });
     });
     const allEtcd = this.replicas.map((r) => r.etcd);
     for (const r of this.replicas) r.startApiServer(allEtcd);

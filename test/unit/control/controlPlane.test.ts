@@ -81,7 +81,7 @@ const promise = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
 const isSecret = (o: pulumi.Output<unknown>) => (o as any).isSecret as Promise<boolean>;
 
 describe("ControlPlane", () => {
-  it("registers a MasterReplica with etcd, apiserver, controller-manager and scheduler per master", async () => {
+  it("registers a MasterBootstrap with etcd, apiserver, controller-manager and scheduler per master", async () => {
     const cp = new ControlPlane("cp", args());
     await promise(cp.adminKubeconfig);
     const names = registered.map((r) => r.name);
@@ -91,7 +91,7 @@ describe("ControlPlane", () => {
       }
       expect(names).toContain(`cp-pki-etcd-${m}`);
     }
-    expect(registered.filter((r) => r.type === "keelson:control:MasterReplica").map((r) => r.inputs.zone).sort()).toEqual(["dal10", "dal12", "dal13"]);
+    expect(registered.filter((r) => r.type === "keelson:control:MasterBootstrap").map((r) => r.inputs.zone).sort()).toEqual(["dal10", "dal12", "dal13"]);
     for (const c of ["kubernetes-ca", "etcd-ca", "front-proxy-ca", "apiserver", "admin", "service-account", "encryption-key"]) {
       expect(names).toContain(`cp-pki-${c}`);
     }
@@ -110,6 +110,15 @@ describe("ControlPlane", () => {
     expect(kc).toContain("server: https://10.1.0.11:6443");
     const stdin = await promise(r.apiserver.stdin as pulumi.Output<string>);
     expect(stdin).toContain("/etc/kubernetes/encryption-config.yaml");
+  });
+
+  it("the admin kubeconfig uses the private endpoint when both exist (reachable from the pulumi machine)", async () => {
+    const a = args();
+    a.masters.forEach((m, i) => (m.spec.publicIp = `169.61.0.${11 + i}`));
+    const cp = new ControlPlane("cp3", a);
+    expect(cp.publicEndpoint).toBe("https://169.61.0.11:6443");
+    expect(await promise(cp.adminKubeconfig)).toContain("server: https://10.1.0.11:6443");
+    expect(registered.some((r) => r.type === "keelson:control:MasterReplica")).toBe(false);
   });
 
   it("bad input fails with a field path before any resource is registered", () => {
