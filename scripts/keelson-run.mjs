@@ -81,11 +81,12 @@ async function main() {
       } else {
         say(`stack ${STACK} does not exist; nothing to destroy`);
       }
-      const cleanup = path.join(root, "scripts", "cleanup-lab.mjs");
-      if (fs.existsSync(cleanup)) {
-        // Anything a killed earlier run left behind (processes, mounts, namespaces, bridges).
-        status ||= run(process.execPath, [cleanup, STACK], env);
-      }
+      // Anything a killed earlier run left behind (processes, mounts, namespaces,
+      // bridges, cgroups, files), found by the stack's names.
+      const cleanup = path.join(root, "components", "infra", "lab", "scripts", "cleanup-stack.sh");
+      const leftovers = run("bash", [cleanup, STACK], env);
+      if (leftovers !== 0) say(`cleanup of lab stack ${STACK} reported leftovers (exit ${leftovers})`);
+      status ||= leftovers;
       process.exitCode = status;
       return;
     }
