@@ -1,0 +1,117 @@
+// The control plane on lab-driver hosts (3 zones, private + public VLANs, one
+// master per zone): what `npm run up` builds on the lab stack, minus workers.
+// readyz through every master from the machine running pulumi; the public
+// service endpoint from "the internet" (the lab's client namespace) refuses
+// anonymous requests; etcd has three started members in three zones; a second
+// up is a no-op; a master killed like failed hardware leaves the API and etcd
+// quorum up, and after refresh + up restarts the host, its daemons rejoin with
+// no control-plane step (nothing of the control plane is re-run).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { cleanupStack } from "../../components/infra/lab/cleanup";
+import { stackNames } from "../../components/infra/lab/naming";
+import { pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+
+const fixture = path.join(__dirname, "fixtures", "control-plane-lab");
+const stack = uniqueStackName("cplab");
+const opts = { cwd: fixture };
+const names = stackNames(stack);
+const octet = 20 + 2 * (process.pid % 30); // 10.<octet>.x private, 10.<octet+1>.x public; unlike lab.test.ts's range
+const zones = ["z1", "z2", "z3"];
+const privateIps = zones.map((_, i) => `10.${octet}.${i + 1}.10`);
+const publicIps = zones.map((_, i) => `10.${octet + 1}.${i + 1}.10`);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-cplab-"));
+const kubeconfig = path.join(work, "kubeconfig");
+const keyFile = path.join(work, "id");
+const cache = process.env.KEELSON_CACHE || path.join(os.homedir(), ".cache", "keelson");
+const kubectlBin = path.join(cache, "kubernetes", "v1.36.3", "bin", "kubectl");
+
+jest.setTimeout(30 * 60_000);
+
+function sh(cmd: string, args: string[], timeoutMs = 60_000) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20 });
+  return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+const ssh = (ip: string, script: string) =>
+  sh("ssh", ["-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5", `root@${ip}`, script]);
+const kubectl = (server: string, ...args: string[]) => sh(kubectlBin, ["--kubeconfig", kubeconfig, "--server", server, "--request-timeout=10s", ...args]);
+const ETCDCTL =
+  "ETCDCTL_API=3 /usr/local/bin/etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key";
+const allEtcd = privateIps.map((ip) => `https://${ip}:2379`).join(",");
+
+async function until(what: string, seconds: number, check: () => boolean): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  throw new Error(`${what}: not true after ${seconds}s`);
+}
+
+afterAll(() => {
+  pulumi(["destroy", "--yes", "--stack", stack], opts);
+  pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+  cleanupStack(stack);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test("pulumi up builds the lab and its control plane", () => {
+  pulumiOk(["stack", "init", stack], opts);
+  pulumiOk(["config", "set", "octet", String(octet), "--stack", stack], opts);
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--show-secrets", "--stack", stack], opts));
+  fs.writeFileSync(kubeconfig, out.kubeconfig, { mode: 0o600 });
+  fs.writeFileSync(keyFile, out.sshPrivateKey, { mode: 0o600 });
+  expect(out.apiServerEndpoints).toEqual(privateIps.map((ip) => `https://${ip}:6443`));
+  expect(out.privateEndpoint).toBe(`https://${privateIps[0]}:6443`);
+  expect(out.publicEndpoint).toBe(`https://${publicIps[0]}:6443`);
+});
+
+test("readyz through every master with the exported kubeconfig", () => {
+  for (const ip of privateIps) {
+    const r = kubectl(`https://${ip}:6443`, "get", "--raw", "/readyz");
+    expect({ ip, out: r.stdout.trim() }).toEqual({ ip, out: "ok" });
+  }
+});
+
+test("the public service endpoint answers from the internet, and refuses anonymous requests", () => {
+  const r = sh("ip", ["netns", "exec", names.clientNs, "curl", "-sk", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", `https://${publicIps[0]}:6443/readyz`]);
+  expect(r.stdout).toBe("401");
+});
+
+test("etcd: three started members, one per zone; a client without a certificate is refused", () => {
+  const list = ssh(privateIps[0], `${ETCDCTL} --endpoints=${allEtcd} member list -w json`);
+  expect(list.status).toBe(0);
+  const members = JSON.parse(list.stdout).members as { name: string }[];
+  expect(members.map((m) => m.name).sort()).toEqual(zones.map((z) => `cplab-master-${z}`));
+  const noCert = ssh(privateIps[1], `ETCDCTL_API=3 /usr/local/bin/etcdctl --endpoints=https://${privateIps[2]}:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --command-timeout=5s get / --prefix --keys-only --limit=1`);
+  expect(noCert.status).not.toBe(0);
+});
+
+test("a second up reports no changes", () => {
+  pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
+});
+
+test("a master killed like failed hardware: API and etcd quorum stay; after refresh + up it rejoins by itself", async () => {
+  const victim = "cplab-master-z2";
+  const pid = fs.readFileSync(path.join(names.dir, "hosts", victim, "nspawn.pid"), "utf8").trim();
+  process.kill(Number(pid), "SIGKILL");
+  await until("nspawn gone", 10, () => !fs.existsSync(`/proc/${pid}`));
+  for (const ip of [privateIps[0], privateIps[2]]) {
+    const r = kubectl(`https://${ip}:6443`, "get", "--raw", "/readyz");
+    expect({ ip, out: r.stdout.trim() }).toEqual({ ip, out: "ok" });
+  }
+  expect(kubectl(`https://${privateIps[2]}:6443`, "create", "configmap", "during-outage", "--from-literal=a=b").status).toBe(0);
+
+  pulumiOk(["refresh", "--yes", "--stack", stack], opts);
+  const up = pulumiOk(["up", "--yes", "--stack", stack], opts);
+  expect(up).toMatch(/1 updated/); // the host restarted; no control-plane resource ran again
+  await until("the restarted master serves /readyz", 240, () => kubectl(`https://${privateIps[1]}:6443`, "get", "--raw", "/readyz").stdout.trim() === "ok");
+  expect(kubectl(`https://${privateIps[1]}:6443`, "get", "configmap", "during-outage").status).toBe(0);
+  await until("etcd 3/3 healthy", 120, () => {
+    const h = ssh(privateIps[1], `${ETCDCTL} --endpoints=${allEtcd} endpoint health`);
+    return ((h.stdout + h.stderr).match(/is healthy/g) ?? []).length === 3;
+  });
+});
