@@ -17,6 +17,10 @@ const stack = uniqueStackName("lab");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-lab-"));
 const opts = { cwd: fixture };
 const names = stackNames(stack);
+// Address ranges per run (10.<octet>.x.x private, 10.<octet+1>.x.x public):
+// the lab refuses ranges another lab stack already routes, and `npm test` may
+// run while a developer runs this file too.
+const octet = 100 + 2 * (process.pid % 40);
 
 interface HostOut { name: string; zone: string; role: string; privateIp: string; publicIp: string; hostKey: string }
 
@@ -55,6 +59,7 @@ function outputs() {
 test("a 3-zone lab with 3 masters and 3 workers comes up", () => {
   pulumiOk(["stack", "init", stack], opts);
   pulumiOk(["config", "set", "hostsPerZone", "2", "--stack", stack], opts);
+  pulumiOk(["config", "set", "octet", String(octet), "--stack", stack], opts);
   pulumiOk(["up", "--yes", "--stack", stack], opts);
   const out = outputs();
   hosts = out.hostList;
@@ -87,7 +92,7 @@ test("hosts in different zones reach each other over the private VLANs through t
   for (const to of hosts.filter((h) => h.zone !== "z1")) {
     const r = ssh(from.privateIp, `ping -c1 -W2 ${to.privateIp} && ip route get ${to.privateIp}`);
     expect(r.status).toBe(0);
-    expect(r.out).toContain(`via 10.150.1.1 dev eth0`); // the zone's private gateway = the router
+    expect(r.out).toContain(`via 10.${octet}.1.1 dev eth0`); // the zone's private gateway = the router
   }
 });
 
