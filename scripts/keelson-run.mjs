@@ -46,7 +46,13 @@ async function prepare({ apt = true, kubernetes = false } = {}) {
 }
 
 function selectStack(env, stack) {
+  // Creating a stack makes Pulumi rewrite stacks/Pulumi.<stack>.yaml (reformatted,
+  // plus a passphrase salt tied to this checkout's .keelson/passphrase). The file is
+  // the user's cluster spec, so keep it as they wrote it: the salt is in state too.
+  const file = path.join(root, "stacks", `Pulumi.${stack}.yaml`);
+  const before = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   const status = run("pulumi", ["stack", "select", stack, "--create"], env);
+  if (before !== undefined && fs.readFileSync(file, "utf8") !== before) fs.writeFileSync(file, before);
   if (status !== 0) throw new Error(`could not select or create stack ${stack}`);
 }
 
