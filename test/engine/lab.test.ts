@@ -153,6 +153,28 @@ test("a host killed from outside is noticed by refresh and restored by up, disk 
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
 
+test("a memory change updates hosts in place; a flavor change replaces them with new hosts", () => {
+  const worker = hosts.find((h) => h.role === "worker")!;
+  pulumiOk(["config", "set", "workerMemoryMiB", "1536", "--stack", stack], opts);
+  expect(pulumiOk(["up", "--yes", "--stack", stack], opts)).toMatch(/3 updated/);
+  let r = ssh(worker.privateIp, "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat /root/marker 2>/dev/null; echo ok");
+  expect(r.status).toBe(0); // same host key: still trusted
+  expect(r.out.split("\n")[0]).toBe(String(1536 * 1024 * 1024));
+
+  ssh(worker.privateIp, "echo old-disk > /root/old");
+  pulumiOk(["config", "set", "workerFlavor", "lab.v1x1-b", "--stack", stack], opts);
+  expect(pulumiOk(["up", "--yes", "--stack", stack], opts)).toMatch(/3 replaced/);
+  const after: HostOut[] = outputs().hostList;
+  const renewed = after.find((h) => h.name === worker.name)!;
+  expect(renewed.hostKey).not.toBe(worker.hostKey); // a new host, a new identity
+  expect(after.find((h) => h.role === "master")!.hostKey).toBe(hosts.find((h) => h.role === "master")!.hostKey);
+  fs.writeFileSync(knownHosts, after.map((h) => `${h.privateIp} ${h.hostKey}`).join("\n") + "\n");
+  r = ssh(worker.privateIp, "test -e /root/old && echo old || echo fresh; grep -o '\"flavor\": \"[^\"]*' /etc/keelson/host.json");
+  expect(r.out).toContain("fresh");
+  expect(r.out).toContain('"flavor": "lab.v1x1-b');
+  hosts = after;
+});
+
 test("cleanup of another stack touches nothing of this one", () => {
   const before = listStackLeftovers(stack).filter((l) => !l.startsWith("process "));
   expect(cleanupStack(`${stack}-other`)).toEqual([]);
