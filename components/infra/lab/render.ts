@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { HostSpec } from "../driver";
 import { CGROUP_CONTROLLERS, hostNames, LAB_ROOT } from "./naming";
-import { CLIENT_LINK, hostNetPlan, MGMT_RANGE, NetworkPlan } from "./netplan";
+import { CLIENT_LINK, hostNetPlan, NetworkPlan } from "./netplan";
 
 export const SCRIPTS_DIR = path.join(__dirname, "scripts");
 
@@ -303,4 +303,3 @@ export function renderHostStatus(stack: string, spec: HostSpec, labRoot = LAB_RO
   ]);
 }
 
-export { MGMT_RANGE };
