@@ -5,6 +5,7 @@
 //   binaries ─┐
 //   etcd ─────┴─> etcd-ready (after all three etcd members are starting)
 //             └─> kube-apiserver (waits for /readyz) ─> controller-manager, scheduler
+// with the apiservers chained master 1 -> 2 -> 3, so a config change rolls through them.
 // and once: RBAC the control plane needs, applied through the first ready master.
 // Each daemon's files are the stdin of its own command, so a changed config
 // re-runs (restarts) only that daemon.
@@ -123,8 +124,13 @@ export class MasterBootstrap extends pulumi.ComponentResource {
     );
   }
 
-  /** Second phase: needs every member's etcd resource, so the ControlPlane calls it once all exist. */
-  startApiServer(allEtcd: pulumi.Resource[]): void {
+  /**
+   * Second phase: needs every member's etcd resource, so the ControlPlane calls it
+   * once all exist. `previous` is the apiserver of the master before this one: a
+   * changed apiserver config then rolls through the masters one at a time (each
+   * waits for /readyz), so the API never goes down during an update.
+   */
+  startApiServer(allEtcd: pulumi.Resource[], previous?: pulumi.Resource): void {
     const { spec, host, member, pems } = this.ctx;
     const name = this.replicaName;
     const child = { parent: this };
@@ -140,7 +146,7 @@ export class MasterBootstrap extends pulumi.ComponentResource {
         create: applyCommand("kube-apiserver", { after: apiServerReadyCheck(spec) }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(apiServerFiles(spec, member, p)))),
       },
-      { ...child, dependsOn: [this.etcdReady, this.binaries] },
+      { ...child, dependsOn: [this.etcdReady, this.binaries, ...(previous ? [previous] : [])] },
     );
     this.controllerManager = new command.remote.Command(
       `${name}-kube-controller-manager`,
@@ -237,7 +243,7 @@ export class ControlPlane extends pulumi.ComponentResource {
       return new MasterBootstrap(rname, props, { spec, host, member, pems, artifacts: args.artifacts }, { parent: this });
     });
     const allEtcd = this.replicas.map((r) => r.etcd);
-    for (const r of this.replicas) r.startApiServer(allEtcd);
+    this.replicas.forEach((r, i) => r.startApiServer(allEtcd, i > 0 ? this.replicas[i - 1].apiserver : undefined));
 
     const first = this.replicas[0];
     this.ready = new command.remote.Command(
