@@ -143,7 +143,7 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       `${name}-kube-apiserver`,
       {
         connection: host.connection,
-        create: applyCommand("kube-apiserver", { after: apiServerReadyCheck(spec) }),
+        create: applyCommand("kube-apiserver", { after: apiServerReadyCheck() }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(apiServerFiles(spec, member, p)))),
       },
       { ...child, dependsOn: [this.etcdReady, this.binaries, ...(previous ? [previous] : [])] },

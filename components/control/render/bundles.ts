@@ -142,7 +142,7 @@ export function etcdHealthCheck(): string {
   return waitFor(`${etcdctl(["https://127.0.0.1:2379"])} endpoint health`, 240, "etcd", "etcd");
 }
 
-export function apiServerReadyCheck(s: ControlPlaneSpec): string {
+export function apiServerReadyCheck(): string {
   return waitFor(`${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz`, 180, "kube-apiserver", "kube-apiserver");
 }
 
@@ -165,5 +165,3 @@ export function clusterRbacManifest(): string {
     subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kube-apiserver-kubelet-client" }],
   });
 }
-
-export { ENCRYPTION_CONFIG };

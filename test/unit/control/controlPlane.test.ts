@@ -29,7 +29,7 @@ pulumi.runtime.setMocks(
   "test",
 );
 
-import { LocalMirrorSource } from "../../../components/bootstrap/artifacts";
+import { LocalMirrorSource, ReleaseUrlSource } from "../../../components/bootstrap/artifacts";
 import { ControlPlane } from "../../../components/control/controlPlane";
 import type { ProvisionedHost } from "../../../components/infra/driver";
 
@@ -130,6 +130,20 @@ describe("ControlPlane", () => {
     expect(() => new ControlPlane("bad3", { ...args(), masters: [worker, ...args().masters.slice(1)] })).toThrow(/controlPlane.masters\[0\]: .*not master/);
     // Only the hosts' own Ready resources were created by args(), nothing of the control plane.
     expect(registered.slice(before).filter((r) => r.type !== "test:index:Ready")).toEqual([]);
+  });
+
+  it("with the release-URL source, each master downloads and verifies instead of receiving a push", async () => {
+    const sums = Object.fromEntries(
+      ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "etcd", "etcdctl"].map((n, i) => [n, String(i).repeat(64)]),
+    );
+    const cp = new ControlPlane("cp4", { ...args(), artifacts: new ReleaseUrlSource("v1.36.3", "v3.5.21", sums, "f".repeat(64)) });
+    await promise(cp.adminKubeconfig);
+    const dl = registered.find((r) => r.name === "cp4-m2-binaries-download");
+    expect(dl).toBeDefined();
+    expect(dl!.inputs.create).toContain("curl -fsSL --retry 5 -o kube-apiserver https://dl.k8s.io/release/v1.36.3/bin/linux/amd64/kube-apiserver");
+    expect(dl!.inputs.create).toContain(`${"f".repeat(64)}  etcd.tar.gz`);
+    expect(registered.some((r) => r.name === "cp4-m2-binaries-push")).toBe(false);
+    expect(() => new ReleaseUrlSource("v1.36.3", "v3.5.21", {}).refs({ kubernetes: ["kubectl"], etcd: [] })).toThrow(/artifacts.sha256.kubectl/);
   });
 
   it("a missing mirror file is a clear error naming the fix", () => {
