@@ -45,14 +45,40 @@ async function prepare({ apt = true, kubernetes = false } = {}) {
   return env;
 }
 
+/**
+ * Pulumi rewrites stacks/Pulumi.<stack>.yaml when it creates or updates a stack:
+ * it reformats it and adds a passphrase salt tied to this checkout's
+ * .keelson/passphrase (the same salt is kept in state). Those files are the
+ * user's cluster specs, under version control, so a rewrite that changes
+ * nothing but the salt and the formatting is undone. A real change (for example
+ * `npm run pulumi -- config set ...`) is kept as Pulumi wrote it.
+ */
+async function keepStackFiles(fn) {
+  const dir = path.join(root, "stacks");
+  const before = new Map();
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (/^Pulumi\..+\.ya?ml$/.test(f)) before.set(f, fs.readFileSync(path.join(dir, f), "utf8"));
+  }
+  try {
+    return await fn();
+  } finally {
+    const YAML = await import("yaml");
+    const meaning = (text) => {
+      const doc = YAML.parse(text) ?? {};
+      delete doc.encryptionsalt;
+      return JSON.stringify(doc);
+    };
+    for (const [f, old] of before) {
+      const file = path.join(dir, f);
+      if (!fs.existsSync(file)) continue;
+      const now = fs.readFileSync(file, "utf8");
+      if (now !== old && meaning(now) === meaning(old)) fs.writeFileSync(file, old);
+    }
+  }
+}
+
 function selectStack(env, stack) {
-  // Creating a stack makes Pulumi rewrite stacks/Pulumi.<stack>.yaml (reformatted,
-  // plus a passphrase salt tied to this checkout's .keelson/passphrase). The file is
-  // the user's cluster spec, so keep it as they wrote it: the salt is in state too.
-  const file = path.join(root, "stacks", `Pulumi.${stack}.yaml`);
-  const before = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   const status = run("pulumi", ["stack", "select", stack, "--create"], env);
-  if (before !== undefined && fs.readFileSync(file, "utf8") !== before) fs.writeFileSync(file, before);
   if (status !== 0) throw new Error(`could not select or create stack ${stack}`);
 }
 
@@ -133,7 +159,7 @@ async function main() {
   }
 }
 
-main().catch((err) => {
+keepStackFiles(main).catch((err) => {
   say(err.message);
   process.exitCode = 1;
 });

@@ -74,11 +74,8 @@ export class LabHost extends pulumi.dynamic.Resource {
     const { stack, spec, plan, labRoot } = args;
     // Render once now, so bad host input fails at preview with the field that is wrong.
     renderHostUp({ stack, spec, network: plan, imageRootfs: "/validate", authorizedKey: "ssh-ed25519 AAAA", labRoot });
-    // In a first preview the image path and the key are not known yet (a dynamic
-    // resource's outputs can come back as undefined rather than unknown): render
-    // only once both exist, i.e. at create time.
     const scripts = pulumi.all([args.image.rootfs, args.key.publicKey]).apply(([rootfs, publicKey]) => ({
-      upScript: rootfs && publicKey ? renderHostUp({ stack, spec, network: plan, imageRootfs: rootfs, authorizedKey: publicKey, labRoot }) : undefined,
+      upScript: renderHostUp({ stack, spec, network: plan, imageRootfs: rootfs, authorizedKey: publicKey, labRoot }),
     }));
     super(hostProvider, name, {
       stack,

@@ -168,8 +168,10 @@ export const hostProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: HostInputs) {
     // A host of this name may have been left behind by a run that was killed:
     // start from nothing, never from an unknown disk.
+    if (!inputs.upScript) throw new Error(`lab host ${inputs.name}: no boot script (imageRootfs=${JSON.stringify(inputs.imageRootfs)}, authorizedKey=${inputs.authorizedKey ? "set" : "missing"})`);
     await runJson(`removing leftovers of lab host ${inputs.name}`, inputs.purgeScript);
     const r = await runJson(`lab host ${inputs.name}`, inputs.upScript);
+    if (typeof r.hostKey !== "string") throw new Error(`lab host ${inputs.name}: the boot script did not report the host key`);
     return { id: `${inputs.stack}/${inputs.name}`, outs: { ...inputs, state: "running", hostKey: r.hostKey } };
   },
   async read(id: string, props: HostInputs & { state?: string }) {
