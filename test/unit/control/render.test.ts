@@ -80,6 +80,9 @@ describe("kube-apiserver", () => {
     expect(f["enable-admission-plugins"]).toContain("NodeRestriction");
     expect(f["anonymous-auth"]).toBe("false");
   });
+  it("drains watches on shutdown so a restart does not wait a minute", () => {
+    expect(f["shutdown-watch-termination-grace-period"]).toBe("10s");
+  });
   it("talks TLS to every etcd member and uses the spec's service range", () => {
     expect(f["etcd-servers"]).toBe("https://10.10.0.11:2379,https://10.12.0.11:2379,https://10.13.0.11:2379");
     expect(f["etcd-certfile"]).toBeTruthy();
