@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { ensureToolchain } from "../../toolchain/build.mjs";
 
@@ -85,6 +86,36 @@ function semverAtLeast(a, b) {
   return true;
 }
 
+/**
+ * A `pulumi up` that was killed (Ctrl-C twice, SIGKILL, a lost terminal) leaves
+ * the file backend's stack lock behind, and every later run refuses to start.
+ * A lock whose process, on this machine, no longer exists is released, so that
+ * running the same command again converges.
+ */
+export function releaseStaleLocks(stateDir, say) {
+  const locks = path.join(stateDir, ".pulumi", "locks");
+  if (!fs.existsSync(locks)) return;
+  const walk = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  for (const file of walk(locks).filter((f) => f.endsWith(".json"))) {
+    let lock;
+    try {
+      lock = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+      continue;
+    }
+    if (lock.hostname !== os.hostname() || !Number.isInteger(lock.pid)) continue;
+    try {
+      process.kill(lock.pid, 0);
+      continue; // still running: a real concurrent update
+    } catch (err) {
+      if (err.code !== "ESRCH") continue;
+    }
+    fs.rmSync(file, { force: true });
+    say(`released a stale stack lock left by a killed run (pid ${lock.pid}, ${lock.timestamp}): ${path.relative(stateDir, file)}`);
+  }
+}
+
 /** The passphrase for the stack secrets, generated once, never committed. */
 export function ensurePassphrase(root) {
   const dir = path.join(root, ".keelson");
@@ -123,6 +154,7 @@ export async function pulumiEnv(root, say) {
     const state = path.join(root, ".keelson", "state");
     fs.mkdirSync(state, { recursive: true, mode: 0o700 });
     env.PULUMI_BACKEND_URL = `file://${state}`;
+    releaseStaleLocks(state, say);
   }
   if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     env.PULUMI_CONFIG_PASSPHRASE_FILE = ensurePassphrase(root);
