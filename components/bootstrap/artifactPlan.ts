@@ -9,11 +9,14 @@
 // in place) and only after every checksum matched.
 import { ARTIFACT_DIR, BIN_DIR } from "../control/render/paths";
 
+/** kubernetes (control plane and node binaries), etcd, flannel (the pod network agent). */
+export type Product = "kubernetes" | "etcd" | "flannel";
+
 export interface BinaryRef {
   /** File name on the host, in /usr/local/bin. */
   name: string;
-  /** Which release it belongs to (kubernetes or etcd). */
-  product: "kubernetes" | "etcd";
+  /** Which release it belongs to. */
+  product: Product;
   version: string; // v1.36.3, v3.4.23
   sha256: string; // hex; for release URLs, the published checksum
 }
@@ -22,7 +25,7 @@ export const CONTROL_PLANE_BINARIES = {
   kubernetes: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"],
   etcd: ["etcd", "etcdctl"],
 };
-export const NODE_BINARIES = { kubernetes: ["kubelet", "kube-proxy", "kubectl"], etcd: [] as string[] };
+export const NODE_BINARIES = { kubernetes: ["kubelet", "kube-proxy", "kubectl"], etcd: [] as string[], flannel: ["flanneld"] };
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -68,13 +71,15 @@ export function installScript(refs: BinaryRef[], dir: string): string {
 /** Official download locations (what a user with internet gets). */
 export function releaseUrl(r: Pick<BinaryRef, "name" | "product" | "version">, arch = "amd64"): string {
   if (r.product === "kubernetes") return `https://dl.k8s.io/release/${r.version}/bin/linux/${arch}/${r.name}`;
+  // flannel publishes one static flanneld per architecture.
+  if (r.product === "flannel") return `https://github.com/flannel-io/flannel/releases/download/${r.version}/flanneld-${arch}`;
   // etcd ships one tarball holding etcd and etcdctl.
   return `https://github.com/etcd-io/etcd/releases/download/${r.version}/etcd-${r.version}-linux-${arch}.tar.gz`;
 }
 
 /** Kubernetes publishes `<binary>.sha256` next to every binary. */
 export function releaseChecksumUrl(r: Pick<BinaryRef, "name" | "product" | "version">, arch = "amd64"): string {
-  if (r.product !== "kubernetes") throw new Error(`${r.name}: etcd publishes SHA256SUMS per release; pin sha256 in the artifact list`);
+  if (r.product !== "kubernetes") throw new Error(`${r.name}: ${r.product} publishes no per-file checksum; pin sha256 in the artifact list`);
   return `${releaseUrl(r, arch)}.sha256`;
 }
 
@@ -89,7 +94,7 @@ export function downloadScript(refs: BinaryRef[], dir: string, opts: { arch?: st
   const arch = opts.arch ?? "amd64";
   const lines = ["set -eu", `mkdir -p ${dir}`, `cd ${dir}`];
   const etcd = refs.filter((r) => r.product === "etcd");
-  for (const r of refs.filter((r) => r.product === "kubernetes")) {
+  for (const r of refs.filter((r) => r.product !== "etcd")) {
     lines.push(`curl -fsSL --retry 5 -o ${r.name} ${releaseUrl(r, arch)}`);
   }
   if (etcd.length > 0) {

@@ -8,17 +8,26 @@ import * as os from "os";
 import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
 import { CopyToRemote } from "./copyToRemote";
-import { downloadScript, installScript, stagingDir, artifactSetKey, type BinaryRef } from "./artifactPlan";
+import { downloadScript, installScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
 
 export interface BinarySet {
   kubernetes: string[];
   etcd: string[];
+  flannel?: string[];
+}
+
+/** The flannel release Keelson builds (toolchain/images.mjs) and pins. */
+export const FLANNEL_VERSION = "v0.26.7";
+
+function setRefs(set: BinarySet, ref: (product: Product, name: string) => BinaryRef): BinaryRef[] {
+  return (["kubernetes", "etcd", "flannel"] as const).flatMap((p) => (set[p] ?? []).map((name) => ref(p, name)));
 }
 
 export interface ArtifactSource {
   readonly kind: "local-mirror" | "release-url";
   readonly kubernetesVersion: string;
   readonly etcdVersion: string;
+  readonly flannelVersion: string;
   /** The binaries with their checksums, as this source knows them. */
   refs(set: BinarySet): BinaryRef[];
   /** A resource that leaves exactly these binaries, checked, in /usr/local/bin on `host`. */
@@ -41,9 +50,13 @@ function sha256File(file: string): string {
   return v;
 }
 
+function versionOf(src: { kubernetesVersion: string; etcdVersion: string; flannelVersion: string }, product: Product): string {
+  return product === "kubernetes" ? src.kubernetesVersion : product === "etcd" ? src.etcdVersion : src.flannelVersion;
+}
+
 /**
- * A folder laid out like the Keelson cache: <dir>/kubernetes/<v>/bin/<name> and
- * <dir>/etcd/<v>/bin/<name>. Files are pushed to each host over SSH (tar over
+ * A folder laid out like the Keelson cache: <dir>/<product>/<v>/bin/<name>
+ * (kubernetes, etcd, flannel). Files are pushed to each host over SSH (tar over
  * the same connection the commands use) and checked there before install.
  */
 export class LocalMirrorSource implements ArtifactSource {
@@ -52,15 +65,16 @@ export class LocalMirrorSource implements ArtifactSource {
     readonly kubernetesVersion: string,
     readonly etcdVersion: string,
     readonly dir: string = cacheRoot(),
+    readonly flannelVersion: string = FLANNEL_VERSION,
   ) {}
 
-  fileOf(product: "kubernetes" | "etcd", name: string): string {
-    const version = product === "kubernetes" ? this.kubernetesVersion : this.etcdVersion;
+  fileOf(product: Product, name: string): string {
+    const version = versionOf(this, product);
     const f = path.join(this.dir, product, version, "bin", name);
     if (!fs.existsSync(f)) {
+      const build = { kubernetes: "node toolchain/kubernetes.mjs", etcd: "node toolchain/kubernetes.mjs --etcd", flannel: "node toolchain/images.mjs" }[product];
       throw new Error(
-        `artifacts: ${f} is missing. Build the local mirror first: node toolchain/kubernetes.mjs` +
-          (product === "etcd" ? " --etcd" : "") +
+        `artifacts: ${f} is missing. Build the local mirror first: ${build}` +
           ` (or point KEELSON_CACHE at a mirror folder holding ${product}/${version}/bin/${name})`,
       );
     }
@@ -68,10 +82,7 @@ export class LocalMirrorSource implements ArtifactSource {
   }
 
   refs(set: BinarySet): BinaryRef[] {
-    return [
-      ...set.kubernetes.map((name) => ({ name, product: "kubernetes" as const, version: this.kubernetesVersion, sha256: sha256File(this.fileOf("kubernetes", name)) })),
-      ...set.etcd.map((name) => ({ name, product: "etcd" as const, version: this.etcdVersion, sha256: sha256File(this.fileOf("etcd", name)) })),
-    ];
+    return setRefs(set, (product, name) => ({ name, product, version: versionOf(this, product), sha256: sha256File(this.fileOf(product, name)) }));
   }
 
   /**
@@ -138,6 +149,7 @@ export class ReleaseUrlSource implements ArtifactSource {
     readonly sha256: Record<string, string>,
     readonly etcdTarballSha256?: string,
     readonly arch = "amd64",
+    readonly flannelVersion: string = FLANNEL_VERSION,
   ) {}
 
   refs(set: BinarySet): BinaryRef[] {
@@ -146,10 +158,7 @@ export class ReleaseUrlSource implements ArtifactSource {
       if (!s) throw new Error(`artifacts.sha256.${n}: no pinned checksum for ${n}`);
       return s;
     };
-    return [
-      ...set.kubernetes.map((name) => ({ name, product: "kubernetes" as const, version: this.kubernetesVersion, sha256: sum(name) })),
-      ...set.etcd.map((name) => ({ name, product: "etcd" as const, version: this.etcdVersion, sha256: sum(name) })),
-    ];
+    return setRefs(set, (product, name) => ({ name, product, version: versionOf(this, product), sha256: sum(name) }));
   }
 
   install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {

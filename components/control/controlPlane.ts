@@ -31,7 +31,8 @@ import {
   stableCheck,
   type MasterPems,
 } from "./render/bundles";
-import { BIN_DIR, kubeconfigPath } from "./render/paths";
+import * as path from "path";
+import { AUDIT_LOG, BIN_DIR, kubeconfigPath } from "./render/paths";
 import { DEFAULTS, apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec, type Endpoint } from "./render/spec";
 
 export interface ControlPlaneArgs {
@@ -143,7 +144,7 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       `${name}-kube-apiserver`,
       {
         connection: host.connection,
-        create: applyCommand("kube-apiserver", { after: apiServerReadyCheck() }),
+        create: applyCommand("kube-apiserver", { before: `mkdir -p ${path.posix.dirname(AUDIT_LOG)}`, after: apiServerReadyCheck() }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(apiServerFiles(spec, member, p)))),
       },
       { ...child, dependsOn: [this.etcdReady, this.binaries, ...(previous ? [previous] : [])] },

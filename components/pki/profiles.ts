@@ -180,3 +180,8 @@ export function profileFingerprint(p: CertProfile): string {
     days: p.validityDays,
   });
 }
+
+/** A client certificate for a node agent Keelson runs on every worker (flannel): the user its RBAC binds to. */
+export function nodeAgentProfile(name: string, user: string, days = 365): CertProfile {
+  return leaf(name, "kubernetes-ca", user, ["client"], days);
+}

@@ -118,18 +118,19 @@ export function waitFor(check: string, seconds: number, unit: string, what: stri
 }
 
 /**
- * The remote command for one daemon: write its files (bundle on stdin), then
- * (re)start it. `--no-block` for etcd: a member's start completes only once it
+ * The remote command for one daemon (or a few that share files): write its
+ * files (bundle on stdin), run `before`, then (re)start it. `--no-block` for etcd: a member's start completes only once it
  * reaches quorum, so the three members must be starting at the same time.
  */
-export function applyCommand(unit: string, opts: { noBlock?: boolean; after?: string } = {}): string {
+export function applyCommand(unit: string | string[], opts: { noBlock?: boolean; after?: string; before?: string } = {}): string {
+  const units = (Array.isArray(unit) ? unit : [unit]).join(" ");
   return [
     "set -e",
     "sh -s",
-    "mkdir -p /var/log/kubernetes/audit",
+    ...(opts.before ? [opts.before] : []),
     "systemctl daemon-reload",
-    `systemctl enable ${unit} >/dev/null 2>&1`,
-    `systemctl restart ${opts.noBlock ? "--no-block " : ""}${unit}`,
+    `systemctl enable ${units} >/dev/null 2>&1`,
+    `systemctl restart ${opts.noBlock ? "--no-block " : ""}${units}`,
     ...(opts.after ? [opts.after] : []),
   ].join("\n");
 }

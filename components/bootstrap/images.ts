@@ -1,0 +1,61 @@
+// The image bundle a node gets: OCI archives built by toolchain/images.mjs (or
+// a user's air-gapped mirror laid out the same way), pushed over SSH as one
+// file and imported into the node's containerd, verified by digest.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { ProvisionedHost } from "../infra/driver";
+import { cacheRoot } from "./artifacts";
+import { CopyToRemote } from "./copyToRemote";
+import { imageBundleDir, imageSetKey, importScript, validateImages, type ImageArchive } from "./imagePlan";
+
+export class ImageBundle {
+  readonly images: ImageArchive[];
+
+  /** `dir` holds images.json and the archives it names (toolchain/images.mjs writes both). */
+  constructor(readonly dir: string) {
+    const index = path.join(dir, "images.json");
+    if (!fs.existsSync(index)) {
+      throw new Error(`images: ${index} is missing. Build the images first: node toolchain/images.mjs (or point KEELSON_IMAGES_DIR at a folder holding images.json and its archives)`);
+    }
+    const parsed = JSON.parse(fs.readFileSync(index, "utf8")) as { images?: ImageArchive[] };
+    // Archives are named relative to `dir` in the bundle (images.json may hold absolute paths).
+    this.images = (parsed.images ?? []).map((im) => ({ ...im, archive: path.basename(im.archive) }));
+    validateImages(this.images);
+    for (const im of this.images) {
+      if (!fs.existsSync(path.join(dir, im.archive))) throw new Error(`images: ${im.name}: ${path.join(dir, im.archive)} is missing`);
+    }
+  }
+
+  ref(name: string): string {
+    const im = this.images.find((i) => i.name === name);
+    if (!im) throw new Error(`images: no image named ${name} in ${this.dir} (have: ${this.images.map((i) => i.name).join(", ")})`);
+    return im.ref;
+  }
+
+  /** One tar of every archive, built once next to them (atomic rename). */
+  stage(): string {
+    const file = path.join(cacheRoot(), "staged", `images-${imageSetKey(this.images)}.tar`);
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const partial = `${file}.tmp-${process.pid}`;
+      const r = spawnSync("tar", ["-C", this.dir, "-cf", partial, ...this.images.map((i) => i.archive)], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`images: tar failed for ${file}: ${r.stderr}`);
+      fs.renameSync(partial, file);
+    }
+    return file;
+  }
+
+  /** Pushes the bundle to `host` and imports it; depend on the result to use the images. */
+  install(name: string, host: ProvisionedHost, snapshotter: string, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    const dir = imageBundleDir(this.images);
+    const copy = new CopyToRemote(`${name}-push`, { connection: host.connection, source: new pulumi.asset.FileAsset(this.stage()), remotePath: `${dir}.tar` }, opts);
+    return new command.remote.Command(
+      `${name}-import`,
+      { connection: host.connection, create: importScript(this.images, snapshotter), triggers: [imageSetKey(this.images)] },
+      { ...opts, dependsOn: [copy, ...((opts.dependsOn as pulumi.Resource[] | undefined) ?? [])] },
+    );
+  }
+}

@@ -1,0 +1,132 @@
+// What Keelson runs on one worker node: binaries, the image bundle, containerd,
+// the master proxy, kubelet, kube-proxy and the pod network agent, each a remote
+// command whose stdin is its files (a new config re-runs, i.e. restarts, only
+// that daemon), then a wait for the node to be Ready, run through a master.
+//
+//   host.ready ─> binaries ─────────────────────────────┐
+//             ─> containerd ─> images ──────────────────┤
+//             ─> master proxy ──────────────────────────┼─> kubelet ─> node Ready
+//   control plane ready ─> kube-proxy, pod network ─────┘
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { ProvisionedHost } from "../infra/driver";
+import type { ArtifactSource } from "../bootstrap/artifacts";
+import { NODE_BINARIES } from "../bootstrap/artifactPlan";
+import type { ImageBundle } from "../bootstrap/images";
+import { applyCommand, bundleStdin, stableCheck, waitFor } from "../control/render/bundles";
+import { BIN_DIR, kubeconfigPath } from "../control/render/paths";
+import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, podNetworkFiles, type NodeOptions, type NodePems } from "./render/bundles";
+import { kubeletHealthCheck } from "./render/kubelet";
+import { kubeProxyHealthCheck } from "./render/kubeProxy";
+import { masterProxyCheck } from "./render/masterProxy";
+import { podNetworkReadyCheck } from "./render/podNetwork";
+import type { NodeClusterSpec, NodeIdentity } from "./render/spec";
+
+export const NODE_BOOTSTRAP_TOKEN = "keelson:workers:NodeBootstrap";
+
+export interface NodeBootstrapContext {
+  spec: NodeClusterSpec;
+  node: NodeIdentity;
+  host: ProvisionedHost;
+  pems: pulumi.Output<NodePems>;
+  options: NodeOptions;
+  artifacts: ArtifactSource;
+  images: ImageBundle;
+  /** The control plane is up (RBAC for node agents applied). */
+  controlPlaneReady: pulumi.Resource;
+  /** A master to run cluster-side steps through (node Ready wait, drain on removal). */
+  admin: ProvisionedHost;
+}
+
+/** kubectl on a master, with the admin kubeconfig the control plane put there. */
+export function adminKubectl(args: string): string {
+  return `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} ${args}`;
+}
+
+export class NodeBootstrap extends pulumi.ComponentResource {
+  readonly binaries: pulumi.Resource;
+  readonly containerd: command.remote.Command;
+  readonly images: command.remote.Command;
+  readonly masterProxy: command.remote.Command;
+  readonly kubelet: command.remote.Command;
+  readonly kubeProxy: command.remote.Command;
+  readonly podNetwork: command.remote.Command;
+  /** The node is registered and Ready; deleting this resource drains and removes the node. */
+  readonly ready: command.remote.Command;
+
+  constructor(name: string, ctx: NodeBootstrapContext, opts?: pulumi.ComponentResourceOptions) {
+    super(NODE_BOOTSTRAP_TOKEN, name, { node: ctx.node.name, zone: ctx.node.zone, pool: ctx.node.pool }, opts);
+    const { spec, node, host, pems, options } = ctx;
+    const conn = host.connection;
+    const onHost: pulumi.CustomResourceOptions = { parent: this, dependsOn: [host.ready] };
+    const secretStdin = (render: (p: NodePems) => Parameters<typeof bundleStdin>[0]) => pulumi.secret(pems.apply((p) => bundleStdin(render(p))));
+
+    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, NODE_BINARIES, { parent: this });
+    this.containerd = new command.remote.Command(
+      `${name}-containerd`,
+      {
+        connection: conn,
+        create: applyCommand("containerd", { after: waitFor("ctr version", 60, "containerd", "containerd") }),
+        stdin: bundleStdin(containerdFiles(spec, options)),
+      },
+      onHost,
+    );
+    this.images = ctx.images.install(`${name}-images`, host, options.containerd.snapshotter, { parent: this, dependsOn: [host.ready, this.containerd] });
+    this.masterProxy = new command.remote.Command(
+      `${name}-master-proxy`,
+      {
+        connection: conn,
+        create: applyCommand("keelson-master-proxy", { after: waitFor(masterProxyCheck(spec), 120, "keelson-master-proxy", "master proxy") }),
+        stdin: bundleStdin(masterProxyFiles(spec)),
+      },
+      { parent: this, dependsOn: [host.ready, ctx.controlPlaneReady] },
+    );
+    this.kubelet = new command.remote.Command(
+      `${name}-kubelet`,
+      {
+        connection: conn,
+        create: applyCommand("kubelet", { after: waitFor(kubeletHealthCheck(), 120, "kubelet", "kubelet") }),
+        stdin: secretStdin((p) => kubeletFiles(spec, node, p, options)),
+      },
+      { parent: this, dependsOn: [this.binaries, this.images, this.masterProxy] },
+    );
+    this.kubeProxy = new command.remote.Command(
+      `${name}-kube-proxy`,
+      {
+        connection: conn,
+        create: applyCommand("kube-proxy", { after: waitFor(kubeProxyHealthCheck(), 90, "kube-proxy", "kube-proxy") }),
+        stdin: secretStdin((p) => kubeProxyFiles(spec, node, p)),
+      },
+      { parent: this, dependsOn: [this.binaries, this.masterProxy] },
+    );
+    this.podNetwork = new command.remote.Command(
+      `${name}-pod-network`,
+      {
+        connection: conn,
+        // The node must exist (kubelet registered) for flannel to read its pod CIDR.
+        create: applyCommand(["flanneld", "keelson-cni.path"], { after: [waitFor(podNetworkReadyCheck(), 120, "flanneld", "pod network"), stableCheck("flanneld")].join("\n") }),
+        stdin: secretStdin((p) => podNetworkFiles(spec, node, p)),
+      },
+      { parent: this, dependsOn: [this.binaries, this.kubelet] },
+    );
+    // Through a master: the node is Ready. On removal (pool shrink, stack destroy),
+    // the node is drained and deleted from the cluster before its host goes away.
+    this.ready = new command.remote.Command(
+      `${name}-ready`,
+      {
+        connection: ctx.admin.connection,
+        create: adminKubectl(`wait --for=condition=Ready node/${node.name} --timeout=300s`),
+        delete: [
+          `if ${adminKubectl(`get node ${node.name}`)} >/dev/null 2>&1; then`,
+          `  ${adminKubectl(`drain ${node.name} --ignore-daemonsets --delete-emptydir-data --force --timeout=120s`)} || true`,
+          `  ${adminKubectl(`delete node ${node.name} --wait=false`)}`,
+          "fi",
+        ].join("\n"),
+        triggers: [node.name],
+      },
+      // The master and the control plane outlive this step on destroy, so the drain can run.
+      { parent: this, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork, ctx.admin.ready, ctx.controlPlaneReady] },
+    );
+    this.registerOutputs({ node: node.name });
+  }
+}

@@ -1,0 +1,89 @@
+// Per-daemon file sets on a worker node. One bundle per daemon, each the stdin
+// of its own remote command, so a change restarts only the daemon it touches
+// (the same scheme as the masters: components/control/render/bundles.ts).
+import { UNIT_DIR } from "../../control/render/paths";
+import type { HostFile } from "../../control/render/files";
+import { renderKubeconfig } from "../../control/render/kubeconfig";
+import type { Pem } from "../../control/render/bundles";
+import { FLANNEL_USER } from "./addons";
+import { containerdConfig, type ContainerdOptions } from "./containerd";
+import { kubeletConfig, kubeletUnit, type KubeletOptions } from "./kubelet";
+import { kubeProxyConfig, kubeProxyUnit } from "./kubeProxy";
+import { masterProxyConfig, masterProxyUnit } from "./masterProxy";
+import {
+  CNI_RENDER_SCRIPT,
+  CONTAINERD_CONFIG,
+  FLANNEL_NET_CONF,
+  KUBELET_CONFIG,
+  KUBE_PROXY_CONFIG,
+  MASTER_PROXY_CONFIG,
+  NODE_CA,
+  kubeletCert,
+  kubeletKey,
+  nodeKubeconfig,
+} from "./paths";
+import { cniPathUnit, cniRenderScript, cniServiceUnit, flannelNetConf, flannelUnit } from "./podNetwork";
+import type { NodeClusterSpec, NodeIdentity } from "./spec";
+
+/** Every PEM a node needs, resolved (secret values inside an apply). */
+export interface NodePems {
+  kubernetesCaCert: string;
+  kubelet: Pem; // this node's
+  kubeProxy: Pem;
+  flannel: Pem;
+}
+
+export interface NodeOptions {
+  containerd: ContainerdOptions;
+  kubelet: KubeletOptions;
+}
+
+const pub = (path: string, content: string): HostFile => ({ path, mode: "0644", content });
+const sec = (path: string, content: string): HostFile => ({ path, mode: "0600", content });
+
+/** Node agents reach the apiservers through the local master proxy. */
+export function masterProxyServer(s: NodeClusterSpec): string {
+  return `https://127.0.0.1:${s.masterProxyPort}`;
+}
+
+function kubeconfig(s: NodeClusterSpec, caPem: string, user: string, pem: Pem): string {
+  return renderKubeconfig({ clusterName: s.clusterName, server: masterProxyServer(s), caPem, user, ...pem });
+}
+
+export function containerdFiles(s: NodeClusterSpec, o: NodeOptions): HostFile[] {
+  return [pub(CONTAINERD_CONFIG, containerdConfig(s, o.containerd))];
+}
+
+export function masterProxyFiles(s: NodeClusterSpec): HostFile[] {
+  return [pub(MASTER_PROXY_CONFIG, masterProxyConfig(s)), pub(`${UNIT_DIR}/keelson-master-proxy.service`, masterProxyUnit())];
+}
+
+export function kubeletFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems, o: NodeOptions): HostFile[] {
+  return [
+    pub(NODE_CA, p.kubernetesCaCert),
+    pub(kubeletCert, p.kubelet.certPem),
+    sec(kubeletKey, p.kubelet.keyPem),
+    sec(nodeKubeconfig("kubelet"), kubeconfig(s, p.kubernetesCaCert, `system:node:${n.name}`, p.kubelet)),
+    pub(KUBELET_CONFIG, kubeletConfig(s, n, o.kubelet)),
+    pub(`${UNIT_DIR}/kubelet.service`, kubeletUnit(n)),
+  ];
+}
+
+export function kubeProxyFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems): HostFile[] {
+  return [
+    sec(nodeKubeconfig("kube-proxy"), kubeconfig(s, p.kubernetesCaCert, "system:kube-proxy", p.kubeProxy)),
+    pub(KUBE_PROXY_CONFIG, kubeProxyConfig(s, n)),
+    pub(`${UNIT_DIR}/kube-proxy.service`, kubeProxyUnit()),
+  ];
+}
+
+export function podNetworkFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems): HostFile[] {
+  return [
+    sec(nodeKubeconfig("flannel"), kubeconfig(s, p.kubernetesCaCert, FLANNEL_USER, p.flannel)),
+    pub(FLANNEL_NET_CONF, flannelNetConf(s)),
+    pub(`${UNIT_DIR}/flanneld.service`, flannelUnit(n)),
+    { path: CNI_RENDER_SCRIPT, mode: "0755", content: cniRenderScript() },
+    pub(`${UNIT_DIR}/keelson-cni.path`, cniPathUnit()),
+    pub(`${UNIT_DIR}/keelson-cni.service`, cniServiceUnit()),
+  ];
+}

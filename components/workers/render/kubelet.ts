@@ -1,0 +1,88 @@
+// The kubelet: its config file (KubeletConfiguration), flags and unit.
+// Authenticated to the apiserver with its own client certificate
+// (CN system:node:<name>, O system:nodes: the Node authorizer and NodeRestriction
+// admit it); it serves with the same certificate (SANs = its name and IPs), and
+// authenticates and authorizes callers (the apiserver for logs/exec) by webhook.
+import { stringify } from "yaml";
+import { BIN_DIR } from "../../control/render/paths";
+import { renderUnit } from "../../control/render/systemd";
+import { CONTAINERD_SOCKET, KUBELET_CONFIG, NODE_CA, kubeletCert, kubeletKey, nodeKubeconfig } from "./paths";
+import { dnsServiceIp, type NodeClusterSpec, type NodeIdentity } from "./spec";
+
+export interface KubeletOptions {
+  /** cgroup v1 machines: kubelet 1.35+ refuses to start on v1 unless told (lab-facts.md). */
+  failCgroupV1: boolean;
+  cgroupDriver: "cgroupfs" | "systemd";
+}
+
+export function kubeletConfig(s: NodeClusterSpec, n: NodeIdentity, o: KubeletOptions): string {
+  return stringify({
+    apiVersion: "kubelet.config.k8s.io/v1beta1",
+    kind: "KubeletConfiguration",
+    authentication: {
+      anonymous: { enabled: false },
+      webhook: { enabled: true, cacheTTL: "2m0s" },
+      x509: { clientCAFile: NODE_CA },
+    },
+    authorization: { mode: "Webhook", webhook: { cacheAuthorizedTTL: "5m0s", cacheUnauthorizedTTL: "30s" } },
+    cgroupDriver: o.cgroupDriver,
+    failCgroupV1: o.failCgroupV1,
+    clusterDNS: [dnsServiceIp(s.serviceSubnet)],
+    clusterDomain: s.clusterDomain,
+    containerRuntimeEndpoint: `unix://${CONTAINERD_SOCKET}`,
+    tlsCertFile: kubeletCert,
+    tlsPrivateKeyFile: kubeletKey,
+    // Certificates are Keelson's resources in state (renewed by `pulumi up`), not rotated by the kubelet.
+    rotateCertificates: false,
+    serverTLSBootstrap: false,
+    registerNode: true,
+    registerWithTaints: n.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })),
+    // Kernel tunables are the machine's business; a node must not fail over them.
+    protectKernelDefaults: false,
+    // Resolvers for pods with dnsPolicy Default come from the node.
+    resolvConf: "/etc/resolv.conf",
+    maxPods: 110,
+    podPidsLimit: 4096,
+    serializeImagePulls: false,
+    // Images come from the node's bundle: never collect them.
+    imageGCHighThresholdPercent: 100,
+    imageGCLowThresholdPercent: 99,
+    evictionHard: { "memory.available": "50Mi", "nodefs.available": "5%", "imagefs.available": "5%" },
+    staticPodPath: "",
+    readOnlyPort: 0,
+    healthzBindAddress: "127.0.0.1",
+    healthzPort: 10248,
+  });
+}
+
+export function kubeletFlags(n: NodeIdentity): string[] {
+  const labels = Object.entries(n.labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  return [
+    `--config=${KUBELET_CONFIG}`,
+    `--kubeconfig=${nodeKubeconfig("kubelet")}`,
+    `--hostname-override=${n.name}`,
+    `--node-ip=${n.privateIp}`,
+    ...(labels ? [`--node-labels=${labels}`] : []),
+    "--v=1",
+  ];
+}
+
+export function kubeletUnit(n: NodeIdentity): string {
+  return renderUnit({
+    description: "Kubernetes kubelet",
+    documentation: "https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/",
+    after: ["containerd.service", "keelson-master-proxy.service"],
+    wants: ["containerd.service", "keelson-master-proxy.service"],
+    exec: [`${BIN_DIR}/kubelet`, ...kubeletFlags(n)],
+    restartSec: 5,
+    limitNoFile: 1048576,
+  });
+}
+
+/** The kubelet's own health endpoint answers ok. */
+export function kubeletHealthCheck(): string {
+  return "curl -sf --max-time 3 http://127.0.0.1:10248/healthz";
+}

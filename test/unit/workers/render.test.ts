@@ -1,0 +1,218 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse, parseAllDocuments } from "yaml";
+import { applyCommand } from "../../../components/control/render/bundles";
+import { coreDnsManifests, corefile, nodeAgentsRbac } from "../../../components/workers/render/addons";
+import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, podNetworkFiles, type NodePems } from "../../../components/workers/render/bundles";
+import { containerdConfig } from "../../../components/workers/render/containerd";
+import { kubeletConfig, kubeletFlags } from "../../../components/workers/render/kubelet";
+import { kubeProxyConfig } from "../../../components/workers/render/kubeProxy";
+import { masterProxyConfig } from "../../../components/workers/render/masterProxy";
+import { CNI_CONFLIST, FLANNEL_SUBNET_ENV } from "../../../components/workers/render/paths";
+import { cniRenderScript, flannelNetConf, flannelUnit } from "../../../components/workers/render/podNetwork";
+import { dnsServiceIp, validateNodeClusterSpec, validateNodeIdentity, type NodeClusterSpec, type NodeIdentity } from "../../../components/workers/render/spec";
+import { nodeOptionsFor } from "../../../components/workers/fromSpec";
+
+const spec = (over: Partial<NodeClusterSpec> = {}): NodeClusterSpec => ({
+  clusterName: "lab",
+  kubernetesVersion: "v1.36.3",
+  podSubnet: "172.30.0.0/16",
+  serviceSubnet: "172.21.0.0/16",
+  clusterDomain: "cluster.local",
+  apiServerEndpoints: ["https://10.88.1.4:6443", "https://10.88.2.4:6443", "https://10.88.3.4:6443"],
+  masterProxyPort: 6443,
+  podNetwork: { crossSubnet: true, vxlanPort: 8472, vni: 1 },
+  images: { pause: "registry.k8s.io/pause:3.10.2", coredns: "registry.k8s.io/coredns/coredns:v1.14.2" },
+  upstreamDns: [],
+  ...over,
+});
+
+const node = (over: Partial<NodeIdentity> = {}): NodeIdentity => ({
+  name: "lab-default-lab-z1-1",
+  zone: "lab-z1",
+  pool: "default",
+  privateIp: "10.88.1.16",
+  publicIp: "10.89.1.16",
+  labels: { "topology.kubernetes.io/zone": "lab-z1", "keelson.dev/hardware": "virtual", "keelson.dev/worker-pool": "default" },
+  taints: [],
+  ...over,
+});
+
+const pems: NodePems = {
+  kubernetesCaCert: "CA",
+  kubelet: { certPem: "KCERT", keyPem: "KKEY" },
+  kubeProxy: { certPem: "PCERT", keyPem: "PKEY" },
+  flannel: { certPem: "FCERT", keyPem: "FKEY" },
+};
+const lab = nodeOptionsFor("lab");
+
+describe("node cluster spec", () => {
+  test("the cluster DNS IP is the 10th address of the service subnet", () => {
+    expect(dnsServiceIp("172.21.0.0/16")).toBe("172.21.0.10");
+    expect(dnsServiceIp("10.96.0.0/12")).toBe("10.96.0.10");
+  });
+  test.each<[string, Partial<NodeClusterSpec>, RegExp]>([
+    ["overlapping subnets", { podSubnet: "172.21.0.0/16" }, /^workers\.podSubnet: .*overlaps serviceSubnet/],
+    ["no masters", { apiServerEndpoints: [] }, /^workers\.apiServerEndpoints: at least one/],
+    ["endpoint by name", { apiServerEndpoints: ["https://master:6443"] }, /^workers\.apiServerEndpoints\[0\]: .* must be https:\/\/<IPv4>:<port>/],
+    ["bad port", { masterProxyPort: 70000 }, /^workers\.masterProxyPort: 70000 is not a TCP port/],
+    ["untagged image", { images: { pause: "pause", coredns: "registry.k8s.io/coredns/coredns:v1" } }, /^workers\.images\.pause: /],
+    ["bad resolver", { upstreamDns: ["dns.example"] }, /^workers\.upstreamDns\[0\]: /],
+    ["bad pod subnet", { podSubnet: "172.30.0.1/16" }, /^workers\.podSubnet: .*host bits/],
+  ])("refuses %s with the field and the reason", (_, over, re) => {
+    expect(() => validateNodeClusterSpec(spec(over))).toThrow(re);
+  });
+  test("refuses a node whose IP lies in the pod subnet, or a bad name", () => {
+    expect(() => validateNodeIdentity(node({ privateIp: "172.30.4.4" }), spec(), "workers.nodes[2]")).toThrow(/^workers\.nodes\[2\]: node IP 172\.30\.4\.4 lies inside 172\.30\.0\.0\/16/);
+    expect(() => validateNodeIdentity(node({ name: "Bad_Name" }), spec())).toThrow(/^node\.name: /);
+    expect(validateNodeIdentity(node(), spec()).name).toBe("lab-default-lab-z1-1");
+  });
+});
+
+describe("containerd", () => {
+  test("CRI with the bundled pause image, restricted oom_score_adj, cgroupfs on the lab", () => {
+    const c = containerdConfig(spec(), lab.containerd);
+    expect(c).toContain('sandbox_image = "registry.k8s.io/pause:3.10.2"');
+    expect(c).toContain("restrict_oom_score_adj = true");
+    expect(c).toContain("SystemdCgroup = false");
+    expect(c).toContain('snapshotter = "overlayfs"');
+    expect(c).toContain('bin_dir = "/usr/lib/cni"');
+    expect(containerdConfig(spec(), nodeOptionsFor("classic").containerd)).toContain("SystemdCgroup = true");
+  });
+});
+
+describe("master proxy", () => {
+  test("balances over every master, on loopback, with health checks", () => {
+    const c = masterProxyConfig(spec());
+    expect(c).toContain("bind 127.0.0.1:6443");
+    expect(c.match(/^  server master-\d+ [\d.]+:6443 check$/gm)).toEqual([
+      "  server master-1 10.88.1.4:6443 check",
+      "  server master-2 10.88.2.4:6443 check",
+      "  server master-3 10.88.3.4:6443 check",
+    ]);
+    expect(c).toContain("mode tcp");
+    expect(c).toMatch(/fall 2 rise 2 on-marked-down shutdown-sessions/);
+  });
+});
+
+describe("kubelet", () => {
+  test("webhook authn/authz, no anonymous access, cluster DNS, cgroup v1 allowed on the lab", () => {
+    const c = parse(kubeletConfig(spec(), node(), lab.kubelet));
+    expect(c.kind).toBe("KubeletConfiguration");
+    expect(c.authentication.anonymous.enabled).toBe(false);
+    expect(c.authentication.webhook.enabled).toBe(true);
+    expect(c.authorization.mode).toBe("Webhook");
+    expect(c.failCgroupV1).toBe(false);
+    expect(c.cgroupDriver).toBe("cgroupfs");
+    expect(c.clusterDNS).toEqual(["172.21.0.10"]);
+    expect(c.readOnlyPort).toBe(0);
+    expect(c.registerWithTaints).toEqual([]);
+  });
+  test("taints from the pool; labels as one sorted flag; node IP is the private one", () => {
+    const n = node({ taints: [{ key: "dedicated", value: "metal", effect: "NoSchedule" }, { key: "gpu", effect: "NoExecute" }] });
+    expect(parse(kubeletConfig(spec(), n, lab.kubelet)).registerWithTaints).toEqual([
+      { key: "dedicated", value: "metal", effect: "NoSchedule" },
+      { key: "gpu", effect: "NoExecute" },
+    ]);
+    const flags = kubeletFlags(n);
+    expect(flags).toContain("--node-ip=10.88.1.16");
+    expect(flags).toContain("--node-labels=keelson.dev/hardware=virtual,keelson.dev/worker-pool=default,topology.kubernetes.io/zone=lab-z1");
+  });
+  test("kubeconfig goes through the master proxy and keys are 0600", () => {
+    const files = kubeletFiles(spec(), node(), pems, lab);
+    const kc = files.find((f) => f.path === "/etc/kubernetes/kubelet.kubeconfig")!;
+    expect(kc.mode).toBe("0600");
+    expect(parse(kc.content).clusters[0].cluster.server).toBe("https://127.0.0.1:6443");
+    expect(parse(kc.content).users[0].name).toBe("system:node:lab-default-lab-z1-1");
+    expect(files.find((f) => f.path.endsWith("kubelet.key"))!.mode).toBe("0600");
+  });
+});
+
+describe("kube-proxy", () => {
+  test("iptables mode, pod subnet as cluster CIDR, conntrack left to the machine", () => {
+    const c = parse(kubeProxyConfig(spec(), node()));
+    expect(c.mode).toBe("iptables");
+    expect(c.clusterCIDR).toBe("172.30.0.0/16");
+    expect(c.conntrack.maxPerCore).toBe(0);
+    const kc = kubeProxyFiles(spec(), node(), pems).find((f) => f.path.endsWith("kube-proxy.kubeconfig"))!;
+    expect(parse(kc.content).users[0].user["client-certificate-data"]).toBe(Buffer.from("PCERT").toString("base64"));
+  });
+});
+
+describe("pod network", () => {
+  test("flannel: VXLAN over the pod subnet, direct routes within a subnet when cross-subnet", () => {
+    expect(JSON.parse(flannelNetConf(spec()))).toEqual({ Network: "172.30.0.0/16", EnableIPv4: true, Backend: { Type: "vxlan", VNI: 1, Port: 8472, DirectRouting: true } });
+    expect(JSON.parse(flannelNetConf(spec({ podNetwork: { crossSubnet: false, vxlanPort: 4789, vni: 4 } }))).Backend).toEqual({ Type: "vxlan", VNI: 4, Port: 4789, DirectRouting: false });
+    const unit = flannelUnit(node());
+    expect(unit).toContain("--iface=10.88.1.16");
+    expect(unit).toContain("--ip-masq");
+    expect(unit).toContain("Environment=NODE_NAME=lab-default-lab-z1-1");
+  });
+
+  test.each([
+    ["172.30.3.1/24", "172.30.3.0/24", "172.30.3.1"],
+    ["10.244.17.129/25", "10.244.17.128/25", "10.244.17.129"],
+  ])("the CNI config script turns flannel's lease %s into a bridge + host-local conflist", (lease, subnet, gw) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-cni-"));
+    try {
+      const env = path.join(dir, "subnet.env");
+      const out = path.join(dir, "10-keelson.conflist");
+      fs.writeFileSync(env, `FLANNEL_NETWORK=172.30.0.0/16\nFLANNEL_SUBNET=${lease}\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n`);
+      const script = cniRenderScript().split(FLANNEL_SUBNET_ENV).join(env).split(CNI_CONFLIST).join(out);
+      const first = execFileSync("bash", ["-c", script], { encoding: "utf8" });
+      expect(first).toContain(`wrote ${out} for ${subnet}`);
+      const conf = JSON.parse(fs.readFileSync(out, "utf8"));
+      expect(conf.cniVersion).toBe("1.0.0");
+      expect(conf.plugins[0]).toMatchObject({ type: "bridge", bridge: "cni0", isGateway: true, mtu: 1450 });
+      expect(conf.plugins[0].ipam.ranges).toEqual([[{ subnet, gateway: gw }]]);
+      expect(conf.plugins[1].type).toBe("portmap");
+      // Unchanged lease: the file is left alone.
+      expect(execFileSync("bash", ["-c", script], { encoding: "utf8" })).toBe("");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test("files: flannel's kubeconfig is secret and names its RBAC user", () => {
+    const files = podNetworkFiles(spec(), node(), pems);
+    const kc = files.find((f) => f.path.endsWith("flannel.kubeconfig"))!;
+    expect(kc.mode).toBe("0600");
+    expect(parse(kc.content).users[0].name).toBe("keelson:flannel");
+    const rbac = parseAllDocuments(nodeAgentsRbac()).map((d) => d.toJS());
+    expect(rbac[1].subjects[0].name).toBe("keelson:flannel");
+    expect(rbac[0].rules).toContainEqual({ apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] });
+  });
+});
+
+describe("CoreDNS", () => {
+  test("one replica per zone, spread across zones, on the cluster DNS IP, from the bundled image", () => {
+    const docs = parseAllDocuments(coreDnsManifests(spec(), { replicas: 3 })).map((d) => d.toJS());
+    const deploy = docs.find((d) => d.kind === "Deployment");
+    const svc = docs.find((d) => d.kind === "Service");
+    expect(deploy.spec.replicas).toBe(3);
+    expect(deploy.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" });
+    expect(deploy.spec.template.spec.containers[0].image).toBe("registry.k8s.io/coredns/coredns:v1.14.2");
+    expect(svc.spec.clusterIP).toBe("172.21.0.10");
+    expect(docs.map((d) => d.kind)).toEqual(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Service"]);
+  });
+  test("forwards to upstream resolvers only when there are some", () => {
+    expect(corefile(spec())).not.toContain("forward");
+    expect(corefile(spec({ upstreamDns: ["10.0.80.11", "10.0.80.12"] }))).toContain("forward . 10.0.80.11 10.0.80.12 {");
+    expect(corefile(spec())).toContain("kubernetes cluster.local in-addr.arpa ip6.arpa {");
+  });
+});
+
+describe("bundles and commands", () => {
+  test("each daemon's bundle holds its unit", () => {
+    expect(containerdFiles(spec(), lab).map((f) => f.path)).toEqual(["/etc/containerd/config.toml"]);
+    expect(masterProxyFiles(spec()).map((f) => f.path)).toContain("/etc/systemd/system/keelson-master-proxy.service");
+    expect(podNetworkFiles(spec(), node(), pems).map((f) => f.path)).toEqual(
+      expect.arrayContaining(["/etc/systemd/system/flanneld.service", "/etc/systemd/system/keelson-cni.path", "/etc/systemd/system/keelson-cni.service"]),
+    );
+  });
+  test("applyCommand restarts every unit it is given, after `before`", () => {
+    const c = applyCommand(["flanneld", "keelson-cni.path"], { before: "mkdir -p /x", after: "check" });
+    expect(c.split("\n")).toEqual(["set -e", "sh -s", "mkdir -p /x", "systemctl daemon-reload", "systemctl enable flanneld keelson-cni.path >/dev/null 2>&1", "systemctl restart flanneld keelson-cni.path", "check"]);
+  });
+});
