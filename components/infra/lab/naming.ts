@@ -12,7 +12,12 @@ import * as path from "path";
 export const LAB_ROOT = "/var/lib/keelson/lab";
 export const CGROUP_ROOT = "/sys/fs/cgroup";
 /** cgroup v1 controllers a host's limits live in (the machine is cgroup v1, see lab-facts.md). */
-export const CGROUP_CONTROLLERS = ["cpu", "memory", "pids"] as const;
+// Every cgroup v1 controller a host is confined to. All of them, not only the
+// limited ones: with cgroup namespaces a host sees its own cgroup as the root of
+// each hierarchy, so a kubelet inside creates /kubepods under the host's cgroup;
+// a controller the host had not joined would be the machine's root, shared by
+// every node (and left behind by destroy).
+export const CGROUP_CONTROLLERS = ["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer"] as const;
 
 const STACK_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

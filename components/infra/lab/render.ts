@@ -180,6 +180,60 @@ export function hostFacts(spec: HostSpec): Record<string, unknown> {
   };
 }
 
+/**
+ * Worker hosts run a container runtime and a kubelet, which need what a VM
+ * would give them and a plain nspawn container does not (kind runs its nodes
+ * privileged for the same reasons):
+ *  - every capability (a node runs privileged pods, mounts, iptables);
+ *  - the keyring system calls, which nspawn's seccomp filter refuses and runc
+ *    needs for each container's session keyring;
+ *  - /dev/kmsg, which the kubelet's OOM watcher reads (it will not start without);
+ *  - a real directory for /var/lib/containerd: the host's root is an overlay,
+ *    and the overlayfs snapshotter cannot put its upper dirs on another overlay.
+ */
+export const NODE_NSPAWN_ARGS = ["--capability=all", "--system-call-filter=@keyring", "--bind=/dev/kmsg", '--bind="$D/containerd:/var/lib/containerd"'];
+
+function isNode(spec: HostSpec): boolean {
+  return spec.role === "worker";
+}
+
+/**
+ * nspawn mounts the cgroup v1 controllers read-only inside; a kubelet creates
+ * the pod cgroups itself, so a node remounts them writable at boot. With cgroup
+ * namespaces each controller's root is the host's own cgroup
+ * (keelson/<stack>/<host>), so the node still only writes below it.
+ */
+export const NODE_CGROUPS_UNIT = [
+  "[Unit]",
+  "Description=Keelson lab: writable cgroup controllers for the node's container runtime and kubelet",
+  "DefaultDependencies=no",
+  "After=local-fs.target",
+  "Before=containerd.service kubelet.service",
+  "",
+  "[Service]",
+  "Type=oneshot",
+  "RemainAfterExit=yes",
+  `ExecStart=/bin/sh -c 'for c in /sys/fs/cgroup/*/; do mountpoint -q "$c" && mount -o remount,bind,rw "$c"; done'`,
+  "",
+  "[Install]",
+  "WantedBy=sysinit.target",
+  "",
+].join("\n");
+
+/**
+ * Kernel settings the kubelet insists on (it exits when it cannot set them) and
+ * that are machine-wide, not per network namespace: the lab sets them on the
+ * machine, as a kubelet would on its own VM, and keeps /proc/sys read-only in hosts.
+ */
+export const KUBELET_SYSCTLS: Record<string, number> = {
+  "vm/overcommit_memory": 1,
+  "vm/panic_on_oom": 0,
+  "kernel/panic": 10,
+  "kernel/panic_on_oops": 1,
+  "kernel/keys/root_maxkeys": 1000000,
+  "kernel/keys/root_maxbytes": 25000000,
+};
+
 export function renderSupervisor(stack: string, spec: HostSpec, labRoot = LAB_ROOT): string {
   const h = hostNames(stack, spec.name, labRoot);
   return [
@@ -195,6 +249,7 @@ export function renderSupervisor(stack: string, spec: HostSpec, labRoot = LAB_RO
     "while :; do",
     `  systemd-nspawn --quiet -D "$D/root" --machine=${q(h.machine)} --hostname=${q(spec.name)} \\`,
     `    --register=no --keep-unit --private-network --network-namespace-path=${q(`/run/netns/${h.netns}`)} \\`,
+    ...(isNode(spec) ? [`    ${NODE_NSPAWN_ARGS.join(" ")} \\`] : []),
     "    --console=read-only -b &",
     "  child=$!",
     '  echo "$child" > "$D/nspawn.pid"',
@@ -239,6 +294,17 @@ export function renderHostUp(p: HostPlanInput): string {
     `install -d -m 0700 "$R/root/.ssh"`,
     `printf '%s\\n' ${q(p.authorizedKey.trim())} > "$R/root/.ssh/authorized_keys"; chmod 0600 "$R/root/.ssh/authorized_keys"`,
     `install -d -m 0755 "$R/etc/keelson"`,
+    ...(isNode(p.spec)
+      ? [
+          `mkdir -p "$D/containerd"`,
+          `cat > "$R/etc/systemd/system/keelson-lab-node-cgroups.service" <<'KEELSON_UNIT'`,
+          NODE_CGROUPS_UNIT.trimEnd(),
+          "KEELSON_UNIT",
+          `mkdir -p "$R/etc/systemd/system/sysinit.target.wants"`,
+          `ln -sf ../keelson-lab-node-cgroups.service "$R/etc/systemd/system/sysinit.target.wants/keelson-lab-node-cgroups.service"`,
+          ...Object.entries(KUBELET_SYSCTLS).map(([k, v]) => `[ "$(cat /proc/sys/${k})" = ${v} ] || echo ${v} > /proc/sys/${k}`),
+        ]
+      : []),
     `cat > "$R/etc/keelson/host.json" <<'KEELSON_HOST_JSON'`,
     facts,
     `KEELSON_HOST_JSON`,
@@ -260,7 +326,7 @@ export function renderHostUp(p: HostPlanInput): string {
   body.push(...net.routes.map((r) => `ip -n "$NS" route replace ${r}`));
   body.push(
     // Limits that follow the flavor (cgroup v1; applied again on every run, so an update changes them live).
-    ...CGROUP_CONTROLLERS.map((c) => `mkdir -p ${q(`/sys/fs/cgroup/${c}/${h.cgroup}`)}`),
+    `ensure_cgroups ${q(h.cgroup)}`,
     `echo 100000 > ${q(`/sys/fs/cgroup/cpu/${h.cgroup}/cpu.cfs_period_us`)}`,
     `echo ${lim.cpuQuotaUs} > ${q(`/sys/fs/cgroup/cpu/${h.cgroup}/cpu.cfs_quota_us`)}`,
     `echo ${lim.cpuShares} > ${q(`/sys/fs/cgroup/cpu/${h.cgroup}/cpu.shares`)}`,

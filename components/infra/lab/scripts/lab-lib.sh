@@ -10,6 +10,8 @@
 
 LAB_ROOT=${LAB_ROOT:-/var/lib/keelson/lab}
 CGROUP_ROOT=${CGROUP_ROOT:-/sys/fs/cgroup}
+# The v1 controllers a host joins (naming.ts CGROUP_CONTROLLERS).
+CGROUP_CONTROLLERS="cpu cpuacct cpuset memory pids blkio devices freezer"
 
 lab_log() { echo "[lab] $*" >&2; }
 
@@ -74,9 +76,28 @@ umount_under() {
   done
 }
 
+# Create a cgroup (path relative to each hierarchy) in every controller there is.
+# A new cpuset has no CPUs or memory nodes: copy them down from the parent, level
+# by level, or no task can join it.
+ensure_cgroups() {
+  local rel=$1 c d parent part
+  for c in $CGROUP_CONTROLLERS; do
+    [ -d "$CGROUP_ROOT/$c" ] || continue
+    d="$CGROUP_ROOT/$c"
+    for part in ${rel//\// }; do
+      parent=$d d="$d/$part"
+      mkdir -p "$d"
+      if [ "$c" = cpuset ]; then
+        [ -n "$(tr -d '\n' <"$d/cpuset.cpus")" ] || cat "$parent/cpuset.cpus" >"$d/cpuset.cpus"
+        [ -n "$(tr -d '\n' <"$d/cpuset.mems")" ] || cat "$parent/cpuset.mems" >"$d/cpuset.mems"
+      fi
+    done
+  done
+}
+
 rmdir_cgroups() {
   local rel=$1 c
-  for c in cpu memory pids; do
+  for c in $CGROUP_CONTROLLERS; do
     [ -d "$CGROUP_ROOT/$c/$rel" ] && find "$CGROUP_ROOT/$c/$rel" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   true
@@ -149,7 +170,7 @@ list_stack() {
   ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -x "km$tag" | sed 's/^/link /' || true
   awk -v d="$LAB_ROOT/$stack" '$5 == d || index($5, d "/") == 1 {print "mount " $5}' /proc/self/mountinfo
   for p in $(pids_mentioning "$LAB_ROOT/$stack/"; pids_in_cgroup "keelson/$stack"); do echo "process $p"; done | sort -u
-  for p in cpu memory pids; do [ -d "$CGROUP_ROOT/$p/keelson/$stack" ] && echo "cgroup $p/keelson/$stack"; done
+  for p in $CGROUP_CONTROLLERS; do [ -d "$CGROUP_ROOT/$p/keelson/$stack" ] && echo "cgroup $p/keelson/$stack"; done
   [ -e "$LAB_ROOT/$stack" ] && echo "dir $LAB_ROOT/$stack"
   true
 }
