@@ -1,14 +1,18 @@
 // The Keelson stack program: stack config -> validated spec -> plan ->
 // component tree on an infrastructure driver -> control plane bootstrapped on
-// the master hosts. `npm run up` runs it on the `lab` stack.
+// the master hosts -> worker nodes and cluster add-ons. `npm run up` runs it on
+// the `lab` stack.
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster, clusterSpecFromConfig, renderDiagram } from "./components";
-import { LocalMirrorSource } from "./components/bootstrap/artifacts";
+import { FLANNEL_VERSION, LocalMirrorSource, cacheRoot } from "./components/bootstrap/artifacts";
+import { ImageBundle } from "./components/bootstrap/images";
 import { ControlPlane } from "./components/control/controlPlane";
 import type { InfrastructureDriver } from "./components/infra/driver";
 import { LabDriver } from "./components/infra/lab";
+import { WorkerNodes } from "./components/workers/workerNodes";
+import { nodeOptionsFor, workerIdentities } from "./components/workers/fromSpec";
 
 // Bad input stops here, before anything is created, with every problem listed.
 const spec = clusterSpecFromConfig();
@@ -36,6 +40,8 @@ fs.writeFileSync(diagramFile, renderDiagram(cluster.plan));
 const kubernetesVersion = spec.kubernetesVersion.startsWith("v") ? spec.kubernetesVersion : `v${spec.kubernetesVersion}`;
 // etcd comes from Debian (see toolchain/kubernetes.mjs); the runner exports where it put it.
 const etcdVersion = process.env.KEELSON_ETCD_BIN ? path.basename(path.dirname(process.env.KEELSON_ETCD_BIN)) : "v3.4.23";
+const flannelVersion = process.env.KEELSON_FLANNEL_BIN ? path.basename(path.dirname(process.env.KEELSON_FLANNEL_BIN)) : FLANNEL_VERSION;
+const artifacts = new LocalMirrorSource(kubernetesVersion, etcdVersion, cacheRoot(), flannelVersion);
 
 const masters = driver ? cluster.masterHosts() : [];
 const controlPlane =
@@ -48,10 +54,46 @@ const controlPlane =
           serviceSubnet: spec.network.serviceSubnet,
           podSubnet: spec.network.podSubnet,
           masters,
-          artifacts: new LocalMirrorSource(kubernetesVersion, etcdVersion),
+          artifacts,
         },
         { parent: cluster },
       )
+    : undefined;
+
+// Worker nodes: container runtime, master proxy, kubelet, kube-proxy, pod network; then CoreDNS.
+const workerHosts = controlPlane ? cluster.workerHosts() : [];
+const workers =
+  controlPlane && workerHosts.length > 0
+    ? (() => {
+        const images = new ImageBundle(process.env.KEELSON_IMAGES_DIR ?? path.join(cacheRoot(), "images"));
+        return new WorkerNodes(
+          "workers",
+          {
+            spec: {
+              clusterName: spec.name,
+              kubernetesVersion,
+              podSubnet: spec.network.podSubnet,
+              serviceSubnet: spec.network.serviceSubnet,
+              clusterDomain: controlPlane.spec.clusterDomain,
+              apiServerEndpoints: controlPlane.apiServerEndpoints,
+              masterProxyPort: controlPlane.spec.apiServerPort,
+              podNetwork: { crossSubnet: spec.network.calico.crossSubnet, vxlanPort: 8472, vni: 1 },
+              images: { pause: images.ref("pause"), coredns: images.ref("coredns") },
+              // The lab has no resolver outside the cluster.
+              upstreamDns: [],
+            },
+            nodes: workerIdentities(spec, workerHosts),
+            pki: controlPlane.pki,
+            controlPlaneReady: controlPlane.ready,
+            masters,
+            artifacts,
+            images,
+            options: nodeOptionsFor(spec.infrastructure.kind),
+            zones: spec.zones,
+          },
+          { parent: cluster },
+        );
+      })()
     : undefined;
 
 export const topologyDiagram = diagramFile;
@@ -61,4 +103,5 @@ export const kubeconfig = controlPlane?.adminKubeconfig; // a secret
 export const apiServerEndpoints = controlPlane?.apiServerEndpoints;
 export const privateEndpoint = controlPlane?.privateEndpoint;
 export const publicEndpoint = controlPlane?.publicEndpoint;
+export const nodes = workers?.nodeNames;
 export const sshPrivateKey = driver instanceof LabDriver ? driver.sshKey.privateKey : undefined; // a secret

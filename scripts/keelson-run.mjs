@@ -34,12 +34,18 @@ async function prepare({ apt = true, kubernetes = false } = {}) {
   ensureNodeModules(root, say);
   const env = await pulumiEnv(root, say);
   if (kubernetes) {
-    // The binaries hosts get: Kubernetes from its Go module, etcd from Debian.
+    // The binaries hosts get: Kubernetes and flannel from their Go modules, etcd from Debian.
+    // The images nodes run (pause, CoreDNS) and the pod network agent, from their Go modules.
     const k8s = await import("../toolchain/kubernetes.mjs");
+    const images = await import("../toolchain/images.mjs");
     const kube = await k8s.ensureKubernetes();
     const etcd = k8s.ensureEtcd();
+    const bundle = await images.ensureImages();
+    const flannel = await images.ensureFlannel();
     env.KEELSON_KUBERNETES_BIN = kube.binDir;
     env.KEELSON_ETCD_BIN = etcd.binDir;
+    env.KEELSON_IMAGES_DIR = bundle.dir;
+    env.KEELSON_FLANNEL_BIN = flannel.binDir;
     env.PATH = `${kube.binDir}${path.delimiter}${etcd.binDir}${path.delimiter}${env.PATH}`;
   }
   return env;
