@@ -205,7 +205,26 @@ describe("security", () => {
       parts.splice(parts.findIndex((p) => p.token === TOKENS.CalicoPolicy), 1);
       parts.push({ token: TOKENS.LoadBalancer, name: "internal", parent: "lab", props: { zone: "lab1", network: "private", ip: "10.88.8.3" } });
     });
-    expect(messages(privateLoadBalancerPreDnat(view))).toEqual([expect.stringContaining('LoadBalancer "internal" is private, but its NodePort is still open')]);
+    const v = privateLoadBalancerPreDnat(view);
+    expect(messages(v)).toEqual([expect.stringContaining('LoadBalancer "internal" is private, but its NodePort is still open')]);
+    expect(v[0].message).toContain("Fix: add a network.calico.policies entry with preDnat: true");
+    expect(urnTail(v[0])).toBe("internal");
+  });
+  test("private LoadBalancers with a preDNAT policy pass private-lb-prednat", () => {
+    const view = labWith((_f, parts) => parts.push({ token: TOKENS.LoadBalancer, name: "internal", parent: "lab", props: { zone: "lab1", network: "private", ip: "10.88.8.3" } }));
+    expect(privateLoadBalancerPreDnat(view)).toEqual([]);
+  });
+  test("a private-only cluster has no public NodePorts to protect: private-lb-prednat stays quiet", () => {
+    const view = labWith((find, parts) => {
+      Object.assign(find("lab"), { privateOnly: true });
+      parts.splice(parts.findIndex((p) => p.token === TOKENS.CalicoPolicy), 1);
+      parts.push({ token: TOKENS.LoadBalancer, name: "internal", parent: "lab", props: { zone: "lab1", network: "private", ip: "10.88.8.3" } });
+    });
+    expect(privateLoadBalancerPreDnat(view)).toEqual([]);
+  });
+  test("an allow-list not known yet (preview) is skipped, not guessed", () => {
+    const view = labWith((find) => Object.assign(find("lab"), { serviceEndpoints: { public: true, private: true } }));
+    expect(publicEndpointAllowlist(view, DEFAULTS.allowlist)).toEqual([]);
   });
 });
 
