@@ -54,6 +54,8 @@ const controlPlane =
           serviceSubnet: spec.network.serviceSubnet,
           podSubnet: spec.network.podSubnet,
           masters,
+          // What the spec asks for is what the masters run (and what the policy pack judges).
+          apiserver: spec.apiserver,
           artifacts,
         },
         { parent: cluster },
