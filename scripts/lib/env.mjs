@@ -23,6 +23,8 @@ export const APT_PACKAGES = [
   "procps", // tests: process listings
   "psmisc", // lab cleanup: fuser
   "curl",
+  "gcc", // images: the pause binary (pause.c, static) and flanneld (cgo, static)
+  "libc6-dev", // the static C library both link against
 ];
 
 export function missingAptPackages(pkgs = APT_PACKAGES) {
