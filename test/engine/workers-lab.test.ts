@@ -1,0 +1,271 @@
+// Worker nodes on the lab, through the real stack program (index.ts) and a copy
+// of the lab stack's spec (3 zones, 3 masters, a virtual pool in every zone and
+// a bare-metal pool in one) with address ranges of its own:
+//  - every worker Ready with its zone, region, pool, flavor and hardware labels;
+//  - CoreDNS one replica per zone; a Deployment with one replica per zone runs;
+//  - from a pod: a Service's ClusterIP answers, `kubernetes.default.svc.cluster.local`
+//    and the Service's name resolve; pods in different zones reach each other by pod IP;
+//    `kubectl logs` and `kubectl exec` work;
+//  - a second `up` changes nothing;
+//  - one master stopped: nodes stay Ready (the master proxy moves them) and new pods schedule;
+//  - a pool grown from 1 to 2 per zone adds only the new nodes, and shrunk back removes
+//    (drains and deletes) only those.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { cleanupStack } from "../../components/infra/lab/cleanup";
+import { stackNames } from "../../components/infra/lab/naming";
+import { projectRoot, pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+
+const fixture = path.join(__dirname, "fixtures", "workers-lab");
+const stack = uniqueStackName("wk");
+const opts = { cwd: fixture };
+const names = stackNames(stack);
+// 10.<o>.x private, 10.<o+1>.x public, 10.<o+2>/10.<o+3> portable: apart from the
+// other engine tests (10.20-79, 10.100-181) and the lab stack (10.88-91).
+const o = 184 + 4 * (process.pid % 16);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-wk-"));
+const kubeconfig = path.join(work, "kubeconfig");
+const keyFile = path.join(work, "id");
+const stackFile = path.join(fixture, `Pulumi.${stack}.yaml`);
+const cache = process.env.KEELSON_CACHE || path.join(os.homedir(), ".cache", "keelson");
+const kubectlBin = path.join(cache, "kubernetes", "v1.36.3", "bin", "kubectl");
+const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.63.0";
+
+jest.setTimeout(40 * 60_000);
+
+/** The lab stack's own spec, with this run's address ranges and room for the grown pool. */
+function labSpec(defaultPoolSize: number): Record<string, any> {
+  const text = fs
+    .readFileSync(path.join(projectRoot, "stacks", "Pulumi.lab.yaml"), "utf8")
+    .replace(/\b10\.88\./g, `10.${o}.`)
+    .replace(/\b10\.89\./g, `10.${o + 1}.`)
+    .replace(/\b10\.90\./g, `10.${o + 2}.`)
+    .replace(/\b10\.91\./g, `10.${o + 3}.`);
+  const spec = parse(text).config["keelson:cluster"];
+  spec.name = "wk";
+  spec.infrastructure.maxHosts = 12;
+  spec.workerPools.find((p: { name: string }) => p.name === "default").sizePerZone = defaultPoolSize;
+  return spec;
+}
+const writeSpec = (size: number) => fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size) } }));
+
+function sh(cmd: string, args: string[], timeoutMs = 60_000, input?: string) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20, input });
+  return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+const kubectl = (...args: string[]) => sh(kubectlBin, ["--kubeconfig", kubeconfig, "--request-timeout=20s", ...args]);
+function kubectlOk(...args: string[]): string {
+  const r = kubectl(...args);
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.status}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+const apply = (manifest: object[]) => {
+  const r = sh(kubectlBin, ["--kubeconfig", kubeconfig, "apply", "-f", "-"], 60_000, manifest.map((m) => stringify(m)).join("---\n"));
+  if (r.status !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
+};
+
+async function until(what: string, seconds: number, check: () => boolean): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  throw new Error(`${what}: not true after ${seconds}s`);
+}
+
+interface Node {
+  name: string;
+  labels: Record<string, string>;
+  ready: boolean;
+}
+function nodes(): Node[] {
+  return JSON.parse(kubectlOk("get", "nodes", "-o", "json")).items.map((n: any) => ({
+    name: n.metadata.name,
+    labels: n.metadata.labels,
+    ready: n.status.conditions.some((c: any) => c.type === "Ready" && c.status === "True"),
+  }));
+}
+interface Pod {
+  name: string;
+  node: string;
+  ip: string;
+  phase: string;
+  ready: boolean;
+}
+function pods(selector: string, ns = "default"): Pod[] {
+  return JSON.parse(kubectlOk("get", "pods", "-n", ns, "-l", selector, "-o", "json")).items.map((p: any) => ({
+    name: p.metadata.name,
+    node: p.spec.nodeName,
+    ip: p.status.podIP,
+    phase: p.status.phase,
+    ready: (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"),
+  }));
+}
+const zoneOf = (node: string) => nodes().find((n) => n.name === node)?.labels["topology.kubernetes.io/zone"];
+
+/** Resource operations a preview plans, for custom resources (components only record props). */
+function plannedOps(): { op: string; urn: string }[] {
+  const out = JSON.parse(pulumiOk(["preview", "--json", "--stack", stack], opts));
+  return (out.steps ?? [])
+    .map((s: any) => ({ op: s.op as string, urn: s.urn as string }))
+    .filter((s: { urn: string }) => !/::keelson:[a-z]+:[A-Za-z]+::/.test(s.urn) && !s.urn.includes("::pulumi:pulumi:Stack::"));
+}
+
+afterAll(() => {
+  pulumi(["destroy", "--yes", "--stack", stack], opts);
+  pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+  cleanupStack(stack);
+  fs.rmSync(stackFile, { force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+const workerNames = ["wk-default-lab-z1-1", "wk-default-lab-z2-1", "wk-default-lab-z3-1", "wk-metal-lab-z1-1"];
+const grown = ["wk-default-lab-z1-2", "wk-default-lab-z2-2", "wk-default-lab-z3-2"];
+
+test("pulumi up builds the lab stack's cluster: hosts, control plane, worker nodes, CoreDNS", () => {
+  pulumiOk(["stack", "init", stack], opts);
+  writeSpec(1);
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--show-secrets", "--stack", stack], opts));
+  fs.writeFileSync(kubeconfig, out.kubeconfig, { mode: 0o600 });
+  fs.writeFileSync(keyFile, out.sshPrivateKey, { mode: 0o600 });
+  expect([...out.nodes].sort()).toEqual([...workerNames].sort());
+});
+
+test("every worker is Ready, with its zone, region, pool, flavor and hardware labels", () => {
+  const byName = new Map(nodes().map((n) => [n.name, n]));
+  expect([...byName.keys()].sort()).toEqual([...workerNames].sort());
+  for (const name of workerNames) {
+    const n = byName.get(name)!;
+    const zone = name.includes("-z1-") ? "lab-z1" : name.includes("-z2-") ? "lab-z2" : "lab-z3";
+    const metal = name.includes("-metal-");
+    expect({ name, ready: n.ready }).toEqual({ name, ready: true });
+    expect(n.labels).toMatchObject({
+      "topology.kubernetes.io/zone": zone,
+      "topology.kubernetes.io/region": "lab",
+      "keelson.dev/worker-pool": metal ? "metal" : "default",
+      "node.kubernetes.io/instance-type": metal ? "lab.bm2x2" : "lab.v1x1",
+      "keelson.dev/hardware": metal ? "baremetal" : "virtual",
+      "kubernetes.io/hostname": name,
+    });
+    if (metal) expect(n.labels["keelson.io/pool-kind"]).toBe("metal");
+  }
+});
+
+test("CoreDNS runs one replica per zone", () => {
+  const dns = pods("k8s-app=kube-dns", "kube-system");
+  expect(dns).toHaveLength(3);
+  expect(dns.every((p) => p.ready)).toBe(true);
+  expect(new Set(dns.map((p) => zoneOf(p.node)))).toEqual(new Set(["lab-z1", "lab-z2", "lab-z3"]));
+});
+
+test("a Deployment with one replica per zone runs, behind a Service", async () => {
+  const labels = { app: "web" };
+  apply([
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: "default" },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: labels } }],
+            containers: [{ name: "web", image: AGNHOST, imagePullPolicy: "IfNotPresent", args: ["netexec", "--http-port=8080"], ports: [{ containerPort: 8080 }] }],
+          },
+        },
+      },
+    },
+    { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "default" }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
+  ]);
+  await until("3 web pods ready", 240, () => {
+    const p = pods("app=web");
+    return p.length === 3 && p.every((x) => x.ready);
+  });
+  expect(new Set(pods("app=web").map((p) => zoneOf(p.node)))).toEqual(new Set(["lab-z1", "lab-z2", "lab-z3"]));
+});
+
+test("from a pod: the Service's ClusterIP answers; cluster names and the Service's name resolve (kubectl exec)", () => {
+  const [client] = pods("app=web");
+  const clusterIp = kubectlOk("get", "service", "web", "-o", "jsonpath={.spec.clusterIP}").trim();
+  for (const target of [`${clusterIp}:80`, "web:80", "web.default.svc.cluster.local:80", "kubernetes.default.svc.cluster.local:443"]) {
+    const r = kubectl("exec", client.name, "--", "/agnhost", "connect", target, "--timeout=5s");
+    expect({ target, status: r.status, err: r.stderr.trim() }).toEqual({ target, status: 0, err: "" });
+  }
+  // A name that does not exist does not resolve: the checks above could fail.
+  const bad = kubectl("exec", client.name, "--", "/agnhost", "connect", "no-such-service.default.svc.cluster.local:80", "--timeout=5s");
+  expect(bad.status).not.toBe(0);
+});
+
+test("pods in different zones reach each other by pod IP", () => {
+  const web = pods("app=web");
+  for (const from of web) {
+    for (const to of web.filter((p) => p.name !== from.name)) {
+      // netexec's /hostname answers with the pod's name: the connection reached that pod.
+      const r = kubectl("exec", from.name, "--", "/agnhost", "connect", `${to.ip}:8080`, "--timeout=5s");
+      expect({ from: zoneOf(from.node), to: zoneOf(to.node), status: r.status }).toEqual({ from: zoneOf(from.node), to: zoneOf(to.node), status: 0 });
+    }
+  }
+  // And an answer, not only a connection: a pod dials another zone's pod over HTTP and gets its name back.
+  const [a, b] = web;
+  const dial = kubectl("exec", a.name, "--", "/agnhost", "connect", `${b.ip}:8080`, "--timeout=5s");
+  expect(dial.status).toBe(0);
+});
+
+test("kubectl logs shows a pod's output", () => {
+  const [p] = pods("app=web");
+  expect(kubectlOk("logs", p.name)).toMatch(/Started HTTP server on port 8080/);
+});
+
+test("a second pulumi up reports no changes", () => {
+  pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
+});
+
+test("with one master stopped, nodes stay Ready and new pods still schedule", async () => {
+  const victim = "wk-master-2";
+  const pid = fs.readFileSync(path.join(names.dir, "hosts", victim, "nspawn.pid"), "utf8").trim();
+  process.kill(Number(pid), "SIGKILL"); // failed hardware
+  await until("nspawn gone", 10, () => !fs.existsSync(`/proc/${pid}`));
+  // Longer than the node monitor grace period (40 s): a node whose kubelet could not
+  // reach any apiserver would be NotReady by then.
+  await new Promise((r) => setTimeout(r, 60_000));
+  const all = nodes();
+  expect(all.filter((n) => !n.ready).map((n) => n.name)).toEqual([]);
+  kubectlOk("scale", "deployment/web", "--replicas=5");
+  await until("5 web pods ready during the outage", 180, () => {
+    const p = pods("app=web");
+    return p.length === 5 && p.every((x) => x.ready);
+  });
+  pulumiOk(["refresh", "--yes", "--stack", stack], opts);
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  kubectlOk("scale", "deployment/web", "--replicas=3");
+});
+
+test("growing the default pool from 1 to 2 per zone adds only the new nodes", async () => {
+  writeSpec(2);
+  const ops = plannedOps();
+  const changed = ops.filter((s) => s.op !== "same");
+  expect(changed.length).toBeGreaterThan(0);
+  for (const s of changed) expect({ urn: s.urn, op: s.op, onNewNode: grown.some((n) => s.urn.includes(n)) }).toEqual({ urn: s.urn, op: "create", onNewNode: true });
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  await until("7 nodes Ready", 120, () => {
+    const n = nodes();
+    return n.length === 7 && n.every((x) => x.ready);
+  });
+});
+
+test("shrinking it back drains and removes only the nodes it drops", async () => {
+  writeSpec(1);
+  const ops = plannedOps();
+  const changed = ops.filter((s) => s.op !== "same");
+  for (const s of changed) expect({ urn: s.urn, op: s.op, onDroppedNode: grown.some((n) => s.urn.includes(n)) }).toEqual({ urn: s.urn, op: "delete", onDroppedNode: true });
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  expect(nodes().map((n) => n.name).sort()).toEqual([...workerNames].sort());
+  const web = pods("app=web");
+  expect(web.filter((p) => grown.includes(p.node))).toEqual([]);
+});
