@@ -20,7 +20,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { KUBERNETES_VERSION, cacheRoot } from "./kubernetes.mjs";
+import { KUBERNETES_VERSION, cacheRoot, stagingModules, wrapperGoMod as kubernetesWrapperGoMod } from "./kubernetes.mjs";
 import { buildImage, goDirective, replaceDirectives, wrapperGoMod } from "./oci.mjs";
 
 /**
@@ -35,9 +35,17 @@ export const COREDNS_VERSION = "v1.14.2";
 /** v0.27.0 fails go.sum checksum verification through the proxy; v0.26.7 is served and verified. */
 export const FLANNEL_VERSION = "v0.26.7";
 
+/**
+ * agnhost, Kubernetes' own e2e test image (test/images/agnhost/VERSION in the
+ * pinned release): netexec, connect, dns and friends. Nodes carry it so the
+ * engine tests, and operators, can probe pod networking and DNS from inside pods.
+ */
+export const AGNHOST_VERSION = "2.63.0";
+
 export const IMAGE_REFS = {
   pause: `registry.k8s.io/pause:${PAUSE_VERSION}`,
   coredns: `registry.k8s.io/coredns/coredns:${COREDNS_VERSION}`,
+  agnhost: `registry.k8s.io/e2e-test-images/agnhost:${AGNHOST_VERSION}`,
 };
 
 const GOARCH = "amd64";
@@ -97,6 +105,7 @@ export function imagesKey() {
     KUBERNETES_VERSION,
     IMAGE_REFS.pause,
     IMAGE_REFS.coredns,
+    IMAGE_REFS.agnhost,
     goVersion(),
     toolVersion("gcc", ["--version"]),
     toolVersion("ldd", ["--version"]), // static libc goes into /pause
@@ -268,6 +277,22 @@ async function buildCoreDNS(work) {
   return { bin: out, seconds };
 }
 
+/** agnhost from the k8s.io/kubernetes module, through the same wrapper module as the Kubernetes binaries. */
+async function buildAgnhost(work) {
+  const k8s = goModDownload(`k8s.io/kubernetes@${KUBERNETES_VERSION}`, work);
+  const version = fs.readFileSync(path.join(k8s.Dir, "test", "images", "agnhost", "VERSION"), "utf8").trim();
+  if (version !== AGNHOST_VERSION) log(`warning: k8s.io/kubernetes@${KUBERNETES_VERSION} says agnhost ${version}, Keelson tags ${AGNHOST_VERSION} (update toolchain/images.mjs)`);
+  const dir = path.join(work, "agnhost-mod");
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, "go.mod"), kubernetesWrapperGoMod(KUBERNETES_VERSION, stagingModules(fs.readFileSync(k8s.GoMod, "utf8"))));
+  const pkg = "k8s.io/kubernetes/test/images/agnhost";
+  run("go", ["list", "-deps", pkg], { cwd: dir, env: goEnv() });
+  const out = path.join(work, "agnhost-bin");
+  const seconds = await goBuild({ label: `agnhost ${AGNHOST_VERSION}`, cwd: dir, pkg, out, ldflags: "-s -w", env: goEnv() });
+  assertStatic(out);
+  return { bin: out, seconds };
+}
+
 /**
  * Builds (or finds) the image archives. Returns
  * { dir, images: [{ name, ref, archive, digest, archiveSha256 }], built }; images.json
@@ -303,6 +328,11 @@ export async function ensureImages() {
     timings.coredns = Math.round((Date.now() - t) / 1000);
     log(`coredns ${COREDNS_VERSION} built (${fmtSecs(Date.now() - t)})`);
 
+    t = Date.now();
+    const agnhost = await buildAgnhost(work);
+    timings.agnhost = Math.round((Date.now() - t) / 1000);
+    log(`agnhost ${AGNHOST_VERSION} built (${fmtSecs(Date.now() - t)})`);
+
     const specs = [
       {
         name: "pause",
@@ -318,6 +348,13 @@ export async function ensureImages() {
         // As coredns' Dockerfile, but as root: upstream runs as nonroot with a file
         // capability (setcap cap_net_bind_service) to bind :53; see docs/images.md.
         config: { Entrypoint: ["/coredns"], WorkingDir: "/", ExposedPorts: { "53/tcp": {}, "53/udp": {} } },
+      },
+      {
+        name: "agnhost",
+        ref: IMAGE_REFS.agnhost,
+        files: [{ path: "/agnhost", data: fs.readFileSync(agnhost.bin), mode: 0o755 }],
+        // As test/images/agnhost/Dockerfile: ENTRYPOINT ["/agnhost"], run as root (no shell: a single static binary).
+        config: { Entrypoint: ["/agnhost"], WorkingDir: "/" },
       },
     ];
     const images = [];
