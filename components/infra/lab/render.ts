@@ -124,7 +124,7 @@ export function renderNetworkDown(plan: NetworkPlan, labRoot = LAB_ROOT): string
     `ip link del ${q(n.mgmtLink)} 2>/dev/null || true`, // its routes go with it
     `kill_scope /nonexistent/keelson - ${[n.clientNs, n.publicNs, n.routerNs, n.fabricNs].map(q).join(" ")}`,
     ...[n.clientNs, n.publicNs, n.routerNs, n.fabricNs].map((ns) => `del_netns ${q(ns)}`),
-    `rmdir_cgroups ${q(n.cgroup)}`,
+    `rmdir_cgroups ${q(n.cgroup)} --parents`,
     `rmdir ${q(n.dir + "/hosts")} ${q(n.dir)} 2>/dev/null || true`,
   ]);
 }

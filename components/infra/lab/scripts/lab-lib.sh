@@ -95,10 +95,16 @@ ensure_cgroups() {
   done
 }
 
+# Remove a cgroup subtree in every controller. With --parents (a whole stack going
+# away), also its parents once empty, such as the keelson/ all stacks share:
+# rmdir refuses while another stack still has hosts there.
 rmdir_cgroups() {
-  local rel=$1 c
+  local rel=$1 parents=${2:-} c d
   for c in $CGROUP_CONTROLLERS; do
     [ -d "$CGROUP_ROOT/$c/$rel" ] && find "$CGROUP_ROOT/$c/$rel" -depth -type d -exec rmdir {} \; 2>/dev/null
+    [ "$parents" = --parents ] || continue
+    d=$(dirname "$rel")
+    while [ "$d" != . ] && rmdir "$CGROUP_ROOT/$c/$d" 2>/dev/null; do d=$(dirname "$d"); done
   done
   true
 }
@@ -192,6 +198,6 @@ cleanup_stack() {
   umount_under "$LAB_ROOT/$stack"
   ip link del "km$tag" 2>/dev/null || true
   for ns in $nss; do del_netns "$ns" || true; done
-  rmdir_cgroups "keelson/$stack"
+  rmdir_cgroups "keelson/$stack" --parents
   rm -rf --one-file-system "${LAB_ROOT:?}/$stack"
 }
