@@ -28,9 +28,14 @@ ensure_netns() {
 # One grep over every /proc/*/cmdline; the pattern brackets its first character
 # so that grep's own command line does not match it.
 pids_mentioning() {
-  local needle=$1 re
+  local needle=$1 re hits p
   re="[${needle:0:1}]$(printf '%s' "${needle:1}" | sed 's/[][\\.*^$+?(){}|]/\\&/g')"
-  grep -laE -- "$re" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 | grep -vx -e "$$" -e "${BASHPID:-$$}" || true
+  # Our own forks (this substitution, its pipeline) carry our command line for an
+  # instant before they exec; they have all exited when the substitution returns.
+  hits=$(grep -laE -- "$re" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3)
+  for p in $hits; do
+    [ "$p" = "$$" ] || [ "$p" = "${BASHPID:-$$}" ] || [ ! -e "/proc/$p" ] || echo "$p"
+  done
 }
 
 # PIDs in a cgroup subtree, in any of the controllers.
