@@ -26,11 +26,19 @@ export function pulumi(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The engine's "Diagnostics:" section (every error, whole): the end of stdout is mostly stack outputs. */
+export function diagnostics(stdout: string): string {
+  const start = stdout.indexOf("Diagnostics:");
+  if (start < 0) return "";
+  const end = stdout.indexOf("\nOutputs:", start);
+  return `--- diagnostics\n${stdout.slice(start, end < 0 ? start + 20000 : Math.min(end, start + 20000))}\n`;
+}
+
 /** Like pulumi(), but throws with the CLI's output when it fails. */
 export function pulumiOk(args: string[], opts: Parameters<typeof pulumi>[1] = {}): string {
   const r = pulumi(args, opts);
   if (r.status !== 0) {
-    throw new Error(`pulumi ${args.join(" ")} exited ${r.status}\n--- stdout\n${r.stdout.slice(-6000)}\n--- stderr\n${r.stderr.slice(-6000)}`);
+    throw new Error(`pulumi ${args.join(" ")} exited ${r.status}\n${diagnostics(r.stdout)}--- stdout\n${r.stdout.slice(-6000)}\n--- stderr\n${r.stderr.slice(-6000)}`);
   }
   return r.stdout;
 }
