@@ -28,7 +28,8 @@ function timed(label, args) {
   const r = spawnSync(process.execPath, [runner, ...args], { cwd: root, env, encoding: "utf8", maxBuffer: 256 << 20 });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) {
-    process.stderr.write(r.stdout.slice(-4000) + r.stderr.slice(-4000));
+    const diag = r.stdout.indexOf("Diagnostics:");
+    process.stderr.write((diag >= 0 ? r.stdout.slice(diag, diag + 20000) : r.stdout.slice(-4000)) + r.stderr.slice(-4000));
     throw new Error(`${label} failed (exit ${r.status})`);
   }
   console.log(`${label.padEnd(60)} ${secs.toFixed(1).padStart(7)} s`);

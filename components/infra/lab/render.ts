@@ -221,18 +221,31 @@ export const NODE_CGROUPS_UNIT = [
 ].join("\n");
 
 /**
- * Kernel settings the kubelet insists on (it exits when it cannot set them) and
- * that are machine-wide, not per network namespace: the lab sets them on the
- * machine, as a kubelet would on its own VM, and keeps /proc/sys read-only in hosts.
+ * Machine-wide kernel settings (not per network namespace) that nodes need; the
+ * lab sets them on the machine, as on a node's own VM, and keeps /proc/sys
+ * read-only in hosts. Values are raised, never lowered.
+ *  - what the kubelet insists on (it exits when it cannot set them);
+ *  - inotify limits: they count per user across the whole machine, and every
+ *    node's systemd, kubelet, kube-proxy, containerd and path units take
+ *    instances from root's share (at the default 128, the 5th to 10th node fails
+ *    with "too many open files", as kind documents for its nodes).
  */
-export const KUBELET_SYSCTLS: Record<string, number> = {
-  "vm/overcommit_memory": 1,
-  "vm/panic_on_oom": 0,
-  "kernel/panic": 10,
-  "kernel/panic_on_oops": 1,
-  "kernel/keys/root_maxkeys": 1000000,
-  "kernel/keys/root_maxbytes": 25000000,
+export const NODE_SYSCTLS: Record<string, { value: number; atLeast?: boolean }> = {
+  "vm/overcommit_memory": { value: 1 },
+  "vm/panic_on_oom": { value: 0 },
+  "kernel/panic": { value: 10 },
+  "kernel/panic_on_oops": { value: 1 },
+  "kernel/keys/root_maxkeys": { value: 1000000, atLeast: true },
+  "kernel/keys/root_maxbytes": { value: 25000000, atLeast: true },
+  "fs/inotify/max_user_instances": { value: 8192, atLeast: true },
+  "fs/inotify/max_user_watches": { value: 524288, atLeast: true },
 };
+
+export function renderNodeSysctls(): string[] {
+  return Object.entries(NODE_SYSCTLS).map(([k, { value, atLeast }]) =>
+    atLeast ? `[ "$(cat /proc/sys/${k})" -ge ${value} ] || echo ${value} > /proc/sys/${k}` : `[ "$(cat /proc/sys/${k})" = ${value} ] || echo ${value} > /proc/sys/${k}`,
+  );
+}
 
 export function renderSupervisor(stack: string, spec: HostSpec, labRoot = LAB_ROOT): string {
   const h = hostNames(stack, spec.name, labRoot);
@@ -302,7 +315,7 @@ export function renderHostUp(p: HostPlanInput): string {
           "KEELSON_UNIT",
           `mkdir -p "$R/etc/systemd/system/sysinit.target.wants"`,
           `ln -sf ../keelson-lab-node-cgroups.service "$R/etc/systemd/system/sysinit.target.wants/keelson-lab-node-cgroups.service"`,
-          ...Object.entries(KUBELET_SYSCTLS).map(([k, v]) => `[ "$(cat /proc/sys/${k})" = ${v} ] || echo ${v} > /proc/sys/${k}`),
+          ...renderNodeSysctls(),
         ]
       : []),
     `cat > "$R/etc/keelson/host.json" <<'KEELSON_HOST_JSON'`,
