@@ -6,13 +6,13 @@
 // up is a no-op; a master killed like failed hardware leaves the API and etcd
 // quorum up, and after refresh + up restarts the host, its daemons rejoin with
 // no control-plane step (nothing of the control plane is re-run).
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cleanupStack } from "../../components/infra/lab/cleanup";
 import { stackNames } from "../../components/infra/lab/naming";
 import { pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+import { sh, ssh as sshAs, until } from "./lib/shell";
 
 const fixture = path.join(__dirname, "fixtures", "control-plane-lab");
 const stack = uniqueStackName("cplab");
@@ -30,25 +30,12 @@ const kubectlBin = path.join(cache, "kubernetes", "v1.36.3", "bin", "kubectl");
 
 jest.setTimeout(30 * 60_000);
 
-function sh(cmd: string, args: string[], timeoutMs = 60_000) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20 });
-  return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
-const ssh = (ip: string, script: string) =>
-  sh("ssh", ["-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5", `root@${ip}`, script]);
+const ssh = (ip: string, script: string) => sshAs(keyFile, ip, script);
 const kubectl = (server: string, ...args: string[]) => sh(kubectlBin, ["--kubeconfig", kubeconfig, "--server", server, "--request-timeout=10s", ...args]);
 const ETCDCTL =
   "ETCDCTL_API=3 /usr/local/bin/etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key";
 const allEtcd = privateIps.map((ip) => `https://${ip}:2379`).join(",");
 
-async function until(what: string, seconds: number, check: () => boolean): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  throw new Error(`${what}: not true after ${seconds}s`);
-}
 
 afterAll(() => {
   pulumi(["destroy", "--yes", "--stack", stack], opts);

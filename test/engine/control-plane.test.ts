@@ -9,11 +9,12 @@
 // anonymous apiserver requests are refused; Secrets are not plaintext in etcd;
 // a second `up` changes nothing; one master down keeps the API and etcd quorum,
 // and it rejoins on its own when it comes back.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pulumi, pulumiOk, projectRoot, uniqueStackName } from "./lib/pulumi";
+import { sh as shell, until } from "./lib/shell";
 
 const fixture = path.join(__dirname, "fixtures", "control-plane");
 const hostsSh = path.join(fixture, "hosts.sh");
@@ -31,10 +32,7 @@ const kubectlBin = path.join(cache, "kubernetes", "v1.36.3", "bin", "kubectl");
 
 jest.setTimeout(30 * 60_000);
 
-function sh(cmd: string, args: string[], timeoutMs = 120_000) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20 });
-  return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
+const sh = (cmd: string, args: string[], timeoutMs = 120_000) => shell(cmd, args, timeoutMs);
 
 function hosts(...args: string[]) {
   const r = sh(hostsSh, args, 10 * 60_000);
@@ -55,14 +53,6 @@ const ETCDCTL = [
   "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
 ].join(" ");
 
-async function until(what: string, seconds: number, check: () => boolean): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  throw new Error(`${what}: not true after ${seconds}s`);
-}
 
 /** Every process below `pid` (the plugins the CLI started), read from /proc. */
 function descendants(pid: number): number[] {

@@ -10,7 +10,6 @@
 //  - one master stopped: nodes stay Ready (the master proxy moves them) and new pods schedule;
 //  - a pool grown from 1 to 2 per zone adds only the new nodes, and shrunk back removes
 //    (drains and deletes) only those.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -18,6 +17,7 @@ import { parse, stringify } from "yaml";
 import { cleanupStack } from "../../components/infra/lab/cleanup";
 import { stackNames } from "../../components/infra/lab/naming";
 import { projectRoot, pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+import { sh, ssh as sshAs, until } from "./lib/shell";
 
 const fixture = path.join(__dirname, "fixtures", "workers-lab");
 const stack = uniqueStackName("wk");
@@ -52,12 +52,7 @@ function labSpec(defaultPoolSize: number): Record<string, any> {
 }
 const writeSpec = (size: number) => fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size) } }));
 
-function sh(cmd: string, args: string[], timeoutMs = 60_000, input?: string) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20, input });
-  return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
-const ssh = (ip: string, script: string) =>
-  sh("ssh", ["-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5", `root@${ip}`, script]);
+const ssh = (ip: string, script: string) => sshAs(keyFile, ip, script);
 const kubectl = (...args: string[]) => sh(kubectlBin, ["--kubeconfig", kubeconfig, "--request-timeout=20s", ...args]);
 function kubectlOk(...args: string[]): string {
   const r = kubectl(...args);
@@ -69,14 +64,6 @@ const apply = (manifest: object[]) => {
   if (r.status !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
 };
 
-async function until(what: string, seconds: number, check: () => boolean): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 3000));
-  }
-  throw new Error(`${what}: not true after ${seconds}s`);
-}
 
 interface Node {
   name: string;
