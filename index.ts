@@ -56,6 +56,12 @@ const controlPlane =
           masters,
           // What the spec asks for is what the masters run (and what the policy pack judges).
           apiserver: spec.apiserver,
+          // The service endpoints the spec asks for (IKS: public and/or private), on master 1's IPs.
+          endpoints: {
+            ...(spec.serviceEndpoints.private ? { private: { host: masters[0].spec.privateIp, port: 6443 } } : {}),
+            ...(spec.serviceEndpoints.public && masters[0].spec.publicIp ? { public: { host: masters[0].spec.publicIp, port: 6443 } } : {}),
+          },
+          publicAllowlist: spec.serviceEndpoints.publicAllowlist,
           artifacts,
         },
         { parent: cluster },

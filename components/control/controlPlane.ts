@@ -33,6 +33,7 @@ import {
 } from "./render/bundles";
 import * as path from "path";
 import { AUDIT_LOG, BIN_DIR, kubeconfigPath } from "./render/paths";
+import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
 import { DEFAULTS, apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec, type Endpoint } from "./render/spec";
 
 export interface ControlPlaneArgs {
@@ -45,6 +46,8 @@ export interface ControlPlaneArgs {
   apiServerPort?: number;
   /** Three hosts, one per zone (multizone), or three in one zone. */
   masters: ProvisionedHost[];
+  /** Source CIDRs allowed to reach the apiservers on masters' public IPs (enforced on every master); default: anyone. */
+  publicAllowlist?: string[];
   /** Private/public service endpoints; default private = first master's private IP, public = its public IP. */
   endpoints?: { private?: Endpoint; public?: Endpoint };
   apiserver?: Partial<ControlPlaneSpec["apiserver"]>;
@@ -81,6 +84,7 @@ export function controlPlaneSpec(args: ControlPlaneArgs): ControlPlaneSpec {
     masters,
     apiServerPort: port,
     endpoints,
+    publicAllowlist: args.publicAllowlist ?? [],
     apiserver: { encryptionAtRest: true, auditLogging: true, anonymousAuth: false, ...args.apiserver },
     audit: { ...DEFAULTS.audit, ...args.audit },
   });
@@ -97,6 +101,8 @@ export const MASTER_BOOTSTRAP_TOKEN = "keelson:control:MasterBootstrap";
 export class MasterBootstrap extends pulumi.ComponentResource {
   readonly etcd: command.remote.Command;
   readonly binaries: pulumi.Resource;
+  /** The public endpoint's source allow-list on this master (also removes it when the list empties). */
+  readonly publicAllowlist: command.remote.Command;
   etcdReady!: command.remote.Command;
   apiserver!: command.remote.Command;
   controllerManager!: command.remote.Command;
@@ -122,6 +128,11 @@ export class MasterBootstrap extends pulumi.ComponentResource {
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(etcdFiles(spec, member, p)))),
       },
       { ...child, dependsOn: [host.ready, this.binaries] },
+    );
+    this.publicAllowlist = new command.remote.Command(
+      `${name}-public-allowlist`,
+      { connection: host.connection, create: applyCommand(ALLOWLIST_UNIT), stdin: bundleStdin(allowlistFiles(spec, member)) },
+      child,
     );
   }
 

@@ -19,6 +19,8 @@ export interface ControlPlaneSpec {
   /** Port kube-apiserver listens on, on every master. */
   apiServerPort: number;
   endpoints: { private?: Endpoint; public?: Endpoint };
+  /** Source CIDRs allowed to reach the apiservers on masters' public IPs; empty = anyone. */
+  publicAllowlist: string[];
   apiserver: { encryptionAtRest: boolean; auditLogging: boolean; anonymousAuth: boolean };
   audit: { maxAgeDays: number; maxBackups: number; maxSizeMiB: number };
 }
@@ -64,6 +66,7 @@ export function validateControlPlaneSpec(s: ControlPlaneSpec): ControlPlaneSpec 
   if (!s.endpoints.private && !s.endpoints.public) throw new Error("controlPlane.endpoints: at least one of private/public is required");
   checkEndpoint(s.endpoints.private, "controlPlane.endpoints.private");
   checkEndpoint(s.endpoints.public, "controlPlane.endpoints.public");
+  s.publicAllowlist.forEach((c, i) => parseCidr(c, `controlPlane.publicAllowlist[${i}]`));
   for (const [k, v] of Object.entries(s.audit)) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`controlPlane.audit.${k}: ${v} must be a positive integer`);
   }

@@ -5,24 +5,8 @@ import { etcdFlags, initialCluster, etcdUnit } from "../../../components/control
 import { renderKubeconfig } from "../../../components/control/render/kubeconfig";
 import { renderUnit } from "../../../components/control/render/systemd";
 import { apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec } from "../../../components/control/render/spec";
+import { spec } from "./fixtures";
 
-export const spec: ControlPlaneSpec = {
-  clusterName: "mycluster",
-  kubernetesVersion: "v1.36.3",
-  serviceSubnet: "172.21.0.0/16",
-  podSubnet: "172.30.0.0/16",
-  nodeCidrMaskSize: 24,
-  clusterDomain: "cluster.local",
-  apiServerPort: 6443,
-  masters: [
-    { name: "mycluster-master-dal10", zone: "dal10", privateIp: "10.10.0.11" },
-    { name: "mycluster-master-dal12", zone: "dal12", privateIp: "10.12.0.11" },
-    { name: "mycluster-master-dal13", zone: "dal13", privateIp: "10.13.0.11" },
-  ],
-  endpoints: { private: { host: "10.10.0.11", port: 6443 } },
-  apiserver: { encryptionAtRest: true, auditLogging: true, anonymousAuth: false },
-  audit: { maxAgeDays: 7, maxBackups: 5, maxSizeMiB: 100 },
-};
 
 const flagMap = (flags: string[]) => Object.fromEntries(flags.map((f) => f.replace(/^--/, "").split(/=(.*)/s).slice(0, 2)));
 
