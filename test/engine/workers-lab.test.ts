@@ -113,6 +113,7 @@ afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
+let publicEndpoint = "";
 const workerNames = ["wk-default-lab-z1-1", "wk-default-lab-z2-1", "wk-default-lab-z3-1", "wk-metal-lab-z1-1"];
 const grown = ["wk-default-lab-z1-2", "wk-default-lab-z2-2", "wk-default-lab-z3-2"];
 
@@ -124,6 +125,20 @@ test("pulumi up builds the lab stack's cluster: hosts, control plane, worker nod
   fs.writeFileSync(kubeconfig, out.kubeconfig, { mode: 0o600 });
   fs.writeFileSync(keyFile, out.sshPrivateKey, { mode: 0o600 });
   expect([...out.nodes].sort()).toEqual([...workerNames].sort());
+  publicEndpoint = out.publicEndpoint;
+  expect(publicEndpoint).toBe(`https://10.${o + 1}.1.4:6443`);
+});
+
+test("the public service endpoint answers the allow-listed internet client and resets anyone else", () => {
+  // The lab spec allows 192.0.2.0/30, the internet client's link.
+  const fromClient = sh("ip", ["netns", "exec", names.clientNs, "curl", "-sk", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", `${publicEndpoint}/readyz`]);
+  expect(fromClient.stdout).toBe("401"); // reached kube-apiserver, which refuses anonymous requests
+  // A worker's public IP is on the same public VLAN as master 1's, but not allow-listed.
+  const worker = `10.${o}.1.16`;
+  const fromWorker = ssh(worker, `curl -sk --max-time 5 --interface 10.${o + 1}.1.16 -o /dev/null -w '%{http_code}' ${publicEndpoint}/readyz; echo " exit=$?"`);
+  expect(fromWorker.stdout.trim()).toMatch(/^000 exit=(7|35|56)$/);
+  // The private endpoint stays open to the machine running pulumi (and nodes).
+  expect(kubectlOk("get", "--raw", "/readyz").trim()).toBe("ok");
 });
 
 test("every worker is Ready, with its zone, region, pool, flavor and hardware labels", () => {
