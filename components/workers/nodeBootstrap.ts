@@ -3,10 +3,9 @@
 // command whose stdin is its files (a new config re-runs, i.e. restarts, only
 // that daemon), then a wait for the node to be Ready, run through a master.
 //
-//   host.ready ─> binaries ─────────────────────────────┐
-//             ─> containerd ─> images ──────────────────┤
-//             ─> master proxy ──────────────────────────┼─> kubelet ─> node Ready
-//   control plane ready ─> kube-proxy, pod network ─────┘
+//   host.ready ─> binaries ────────────────┬─> kubelet ─> pod network ─┐
+//             ─> containerd ─> images ─────┤                            ├─> node Ready (through a master)
+//   control plane ready ─> master proxy ───┴─> kube-proxy ──────────────┘
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProvisionedHost } from "../infra/driver";
@@ -14,6 +13,7 @@ import type { ArtifactSource } from "../bootstrap/artifacts";
 import { NODE_BINARIES } from "../bootstrap/artifactPlan";
 import type { ImageBundle } from "../bootstrap/images";
 import { applyCommand, bundleStdin, stableCheck, waitFor } from "../control/render/bundles";
+import type { HostFile } from "../control/render/files";
 import { BIN_DIR, kubeconfigPath } from "../control/render/paths";
 import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, podNetworkFiles, type NodeOptions, type NodePems } from "./render/bundles";
 import { kubeletHealthCheck } from "./render/kubelet";
@@ -59,7 +59,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
     const { spec, node, host, pems, options } = ctx;
     const conn = host.connection;
     const onHost: pulumi.CustomResourceOptions = { parent: this, dependsOn: [host.ready] };
-    const secretStdin = (render: (p: NodePems) => Parameters<typeof bundleStdin>[0]) => pulumi.secret(pems.apply((p) => bundleStdin(render(p))));
+    const secretStdin = (render: (p: NodePems) => HostFile[]) => pulumi.secret(pems.apply((p) => bundleStdin(render(p))));
 
     this.binaries = ctx.artifacts.install(`${name}-binaries`, host, NODE_BINARIES, { parent: this });
     this.containerd = new command.remote.Command(
