@@ -145,7 +145,10 @@ async function main() {
         fs.mkdirSync(path.dirname(report), { recursive: true });
         fs.rmSync(report, { force: true });
         say(`running ${project} tests`);
-        status ||= run(process.execPath, [jest, "--ci", "--selectProjects", project, ...extra, "--json", "--outputFile", report], testEnv);
+        // Both projects always run (not `status ||= run(...)`, which would skip the
+        // engine tests after a unit failure and hide what they would have found).
+        const projectStatus = run(process.execPath, [jest, "--ci", "--selectProjects", project, ...extra, "--json", "--outputFile", report], testEnv);
+        status ||= projectStatus;
         if (fs.existsSync(report)) {
           const r = JSON.parse(fs.readFileSync(report, "utf8"));
           totals.passed += r.numPassedTests;
