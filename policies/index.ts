@@ -9,7 +9,7 @@ process.chdir(__dirname);
 
 import { PolicyPack } from "@pulumi/policy";
 import { installSecretTracking } from "./lib/engineProps";
-import { inventoryPolicy } from "./lib/clusterPolicy";
+import { inventoryPolicy, rulesActivePolicy } from "./lib/clusterPolicy";
 import { masterPolicies } from "./masters";
 import { workerPolicies } from "./workers";
 import { networkingPolicies } from "./networking";
@@ -22,6 +22,7 @@ installSecretTracking();
 new PolicyPack("keelson", {
   policies: [
     inventoryPolicy,
+    rulesActivePolicy,
     ...masterPolicies,
     ...workerPolicies,
     ...networkingPolicies,

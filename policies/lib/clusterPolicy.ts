@@ -79,3 +79,25 @@ export function clusterPolicy<C extends object>(spec: ClusterPolicySpec<C>): Sta
     },
   };
 }
+
+/**
+ * Every cluster rule reads what keelson-inventory recorded. With it disabled
+ * (or a run that skipped it), they would see no cluster settings and pass in
+ * silence; this rule fails instead, naming the cluster.
+ */
+export const rulesActivePolicy: StackValidationPolicy = {
+  name: "keelson-rules-active",
+  description: "Keelson's cluster rules could read each cluster's settings (keelson-inventory is enabled).",
+  enforcementLevel: "mandatory",
+  validateStack: (args: StackValidationArgs, report) => {
+    const keelson = args.resources.filter((r) => isKeelson(r.type));
+    if (keelson.some((r) => inventory.has(r.urn))) return;
+    for (const r of keelson) {
+      if (r.type !== "keelson:index:Cluster") continue;
+      report(
+        `Cluster "${r.name}": Keelson's cluster rules could not read its settings, so none of them checked it. Fix: keep the keelson-inventory policy enabled (it records what the rules read).`,
+        r.urn,
+      );
+    }
+  },
+};

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { installSecretTracking, readProps, selfTest } from "../lib/engineProps";
-import { inventoryPolicy } from "../lib/clusterPolicy";
+import { inventoryPolicy, rulesActivePolicy } from "../lib/clusterPolicy";
 import { masterPolicies } from "../masters";
 import { workerPolicies } from "../workers";
 import { networkingPolicies } from "../networking";
@@ -31,7 +31,7 @@ function fromWire(wire: Record<string, unknown>): Record<string, unknown> {
   return proxy.unknownCheckingProxy(deserialize.deserializeProperties(Struct.fromJavaScript(wire), false));
 }
 
-const allPolicies = [...masterPolicies, ...workerPolicies, ...networkingPolicies, ...securityPolicies, ...secretPolicies, ...versionPolicies] as StackValidationPolicy[];
+const allPolicies = [rulesActivePolicy, ...masterPolicies, ...workerPolicies, ...networkingPolicies, ...securityPolicies, ...secretPolicies, ...versionPolicies] as StackValidationPolicy[];
 
 describe("engine props", () => {
   test("the secret-tracking self-test passes with the pinned @pulumi/policy", () => {
@@ -109,6 +109,22 @@ describe("the pack over the engine fixture", () => {
       { urn: "urn:pulumi:test::keelson::command:local:Command::kc", type: "command:local:Command", name: "kc", inputs: { stdin: KUBECONFIG }, outputs: { stdin: KUBECONFIG } },
     ]);
     expect(found["no-plaintext-secrets"]).toHaveLength(1);
+  });
+  test("a cluster whose settings the inventory never recorded fails keelson-rules-active, naming it", () => {
+    // As with keelson-inventory disabled: the engine lists the Cluster, but nothing recorded its inputs.
+    const urn = "urn:pulumi:test::keelson::keelson:index:Cluster::unseen";
+    // Its outputs may carry props (the Cluster registers some): what counts is that the inventory saw none of the stack's Keelson resources.
+    const pool = "urn:pulumi:test::keelson::keelson:index:Cluster$keelson:workers:WorkerPool::unseen-default";
+    const resources = [
+      { urn, type: "keelson:index:Cluster", name: "unseen", props: { clusterName: "unseen" } },
+      { urn: pool, type: "keelson:workers:WorkerPool", name: "unseen-default", props: {} },
+    ];
+    const args = { resources, getConfig: () => ({}) } as unknown as StackValidationArgs;
+    const found: { message: string; urn?: string }[] = [];
+    (rulesActivePolicy.validateStack as (a: StackValidationArgs, r: ReportViolation) => void)(args, (message, u) => found.push({ message, urn: u }));
+    expect(found).toEqual([{ message: expect.stringMatching(/^Cluster "unseen": .* Fix: keep the keelson-inventory policy enabled/), urn }]);
+    // Recorded clusters pass: the good fixture has no violation at all (above).
+    expect(runPack(good())["keelson-rules-active"]).toBeUndefined();
   });
   test("two clusters in one stack are judged separately", () => {
     const second = good().map((p) => ({ ...p, name: p.name.replace(/^lab/, "dev"), parent: p.parent?.replace(/^lab/, "dev") }));
