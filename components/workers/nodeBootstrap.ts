@@ -4,7 +4,7 @@
 // that daemon), then a wait for the node to be Ready, run through a master.
 //
 //   host.ready ─> binaries ────────────────┬─> kubelet ─> pod network ─┐
-//             ─> containerd ─> images ─────┤                            ├─> node Ready (through a master)
+//             ─> containerd ─> images ─────┤                            ├─> node Ready ─> membership (drain on removal)
 //   control plane ready ─> master proxy ───┴─> kube-proxy ──────────────┘
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +16,7 @@ import { applyCommand, bundleStdin, stableCheck, waitFor } from "../control/rend
 import type { HostFile } from "../control/render/files";
 import { BIN_DIR, kubeconfigPath } from "../control/render/paths";
 import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, podNetworkFiles, type NodeOptions, type NodePems } from "./render/bundles";
+import { nodeKubeconfig } from "./render/paths";
 import { kubeletHealthCheck } from "./render/kubelet";
 import { kubeProxyHealthCheck } from "./render/kubeProxy";
 import { masterProxyCheck } from "./render/masterProxy";
@@ -34,7 +35,7 @@ export interface NodeBootstrapContext {
   images: ImageBundle;
   /** The control plane is up (RBAC for node agents applied). */
   controlPlaneReady: pulumi.Resource;
-  /** A master to run cluster-side steps through (node Ready wait, drain on removal). */
+  /** A master to run cluster-side steps through (drain on removal). */
   admin: ProvisionedHost;
 }
 
@@ -51,8 +52,10 @@ export class NodeBootstrap extends pulumi.ComponentResource {
   readonly kubelet: command.remote.Command;
   readonly kubeProxy: command.remote.Command;
   readonly podNetwork: command.remote.Command;
-  /** The node is registered and Ready; deleting this resource drains and removes the node. */
+  /** The node is registered and Ready. */
   readonly ready: command.remote.Command;
+  /** Deleting this drains the node and removes it from the cluster. */
+  readonly membership: command.remote.Command;
 
   constructor(name: string, ctx: NodeBootstrapContext, opts?: pulumi.ComponentResourceOptions) {
     super(NODE_BOOTSTRAP_TOKEN, name, { node: ctx.node.name, zone: ctx.node.zone, pool: ctx.node.pool }, opts);
@@ -109,13 +112,23 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.binaries, this.kubelet] },
     );
-    // Through a master: the node is Ready. On removal (pool shrink, stack destroy),
-    // the node is drained and deleted from the cluster before its host goes away.
+    // On the node, with its own credentials (the Node authorizer lets it read Node
+    // objects) through its master proxy: any healthy master will do.
     this.ready = new command.remote.Command(
       `${name}-ready`,
       {
+        connection: conn,
+        create: `${BIN_DIR}/kubectl --kubeconfig ${nodeKubeconfig("kubelet")} wait --for=condition=Ready node/${node.name} --timeout=300s`,
+      },
+      { parent: this, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork] },
+    );
+    // Through a master, with admin rights: when the node goes away (pool shrink,
+    // stack destroy), it is drained and deleted from the cluster before its host is.
+    this.membership = new command.remote.Command(
+      `${name}-membership`,
+      {
         connection: ctx.admin.connection,
-        create: adminKubectl(`wait --for=condition=Ready node/${node.name} --timeout=300s`),
+        create: `echo ${node.name} is a member of the cluster`,
         delete: [
           `if ${adminKubectl(`get node ${node.name}`)} >/dev/null 2>&1; then`,
           `  ${adminKubectl(`drain ${node.name} --ignore-daemonsets --delete-emptydir-data --force --timeout=120s`)} || true`,
@@ -125,7 +138,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         triggers: [node.name],
       },
       // The master and the control plane outlive this step on destroy, so the drain can run.
-      { parent: this, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork, ctx.admin.ready, ctx.controlPlaneReady] },
+      { parent: this, dependsOn: [this.ready, ctx.admin.ready, ctx.controlPlaneReady] },
     );
     this.registerOutputs({ node: node.name });
   }
