@@ -234,6 +234,15 @@ test("a second pulumi up reports no changes", () => {
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
 
+test("no private key or kubeconfig is plaintext in state (kubelet, kube-proxy, flannel keys included)", () => {
+  const state = pulumiOk(["stack", "export", "--stack", stack], opts);
+  expect(state).toContain("kubelet-wk-default-lab-z1-1"); // the node certificates are in this state
+  expect(state).not.toMatch(/BEGIN (EC |OPENSSH )?PRIVATE KEY/);
+  expect(state).not.toMatch(/client-key-data/);
+  // Key files travel base64-encoded in the bundles: "-----BEGIN EC PRIVATE KEY" / "-----BEGIN PRIVATE KEY" in base64.
+  expect(state).not.toMatch(/LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS|LS0tLS1CRUdJTiBQUklWQVRFIEtFWS/);
+});
+
 test("with one master stopped, nodes stay Ready and new pods still schedule", async () => {
   const victim = "wk-master-2";
   const pid = fs.readFileSync(path.join(names.dir, "hosts", victim, "nspawn.pid"), "utf8").trim();
