@@ -51,7 +51,8 @@ export class ImageBundle {
   /** Pushes the bundle to `host` and imports it; depend on the result to use the images. */
   install(name: string, host: ProvisionedHost, snapshotter: string, opts: pulumi.CustomResourceOptions): command.remote.Command {
     const dir = imageBundleDir(this.images);
-    const copy = new CopyToRemote(`${name}-push`, { connection: host.connection, source: new pulumi.asset.FileAsset(this.stage()), remotePath: `${dir}.tar` }, opts);
+    // The push needs only the host; the import also waits for what the caller says (its containerd).
+    const copy = new CopyToRemote(`${name}-push`, { connection: host.connection, source: new pulumi.asset.FileAsset(this.stage()), remotePath: `${dir}.tar` }, { ...opts, dependsOn: [host.ready] });
     return new command.remote.Command(
       `${name}-import`,
       { connection: host.connection, create: importScript(this.images, snapshotter), triggers: [imageSetKey(this.images)] },
