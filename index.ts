@@ -38,9 +38,11 @@ fs.mkdirSync(path.dirname(diagramFile), { recursive: true });
 fs.writeFileSync(diagramFile, renderDiagram(cluster.plan));
 
 const kubernetesVersion = spec.kubernetesVersion.startsWith("v") ? spec.kubernetesVersion : `v${spec.kubernetesVersion}`;
-// etcd comes from Debian (see toolchain/kubernetes.mjs); the runner exports where it put it.
-const etcdVersion = process.env.KEELSON_ETCD_BIN ? path.basename(path.dirname(process.env.KEELSON_ETCD_BIN)) : "v3.4.23";
-const flannelVersion = process.env.KEELSON_FLANNEL_BIN ? path.basename(path.dirname(process.env.KEELSON_FLANNEL_BIN)) : FLANNEL_VERSION;
+// etcd comes from Debian, flannel from its Go module (toolchain/); the runner exports where it
+// put each (<cache>/<product>/<version>/bin), and the version is that folder's name.
+const versionOfBin = (dir: string | undefined, fallback: string) => (dir ? path.basename(path.dirname(dir)) : fallback);
+const etcdVersion = versionOfBin(process.env.KEELSON_ETCD_BIN, "v3.4.23");
+const flannelVersion = versionOfBin(process.env.KEELSON_FLANNEL_BIN, FLANNEL_VERSION);
 const artifacts = new LocalMirrorSource(kubernetesVersion, etcdVersion, cacheRoot(), flannelVersion);
 
 const masters = driver ? cluster.masterHosts() : [];

@@ -35,7 +35,7 @@ async function prepare({ apt = true, kubernetes = false } = {}) {
   const env = await pulumiEnv(root, say);
   if (kubernetes) {
     // The binaries hosts get: Kubernetes and flannel from their Go modules, etcd from Debian.
-    // The images nodes run (pause, CoreDNS) and the pod network agent, from their Go modules.
+    // The images nodes run (pause, CoreDNS, agnhost) and the pod network agent, from their Go modules.
     const k8s = await import("../toolchain/kubernetes.mjs");
     const images = await import("../toolchain/images.mjs");
     const kube = await k8s.ensureKubernetes();
