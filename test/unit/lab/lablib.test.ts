@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CGROUP_CONTROLLERS } from "../../../components/infra/lab/naming";
 
 const lib = path.join(__dirname, "../../../components/infra/lab/scripts/lab-lib.sh");
 
@@ -12,6 +13,11 @@ function bash(program: string, ...args: string[]) {
 }
 
 describe("lab-lib.sh", () => {
+  test("joins and cleans the same cgroup controllers the host supervisor joins (naming.ts)", () => {
+    // cleanup-stack.sh sources lab-lib.sh with no TypeScript around it, so the shell keeps its own list.
+    expect(bash('echo "$CGROUP_CONTROLLERS"').out.trim().split(/\s+/)).toEqual([...CGROUP_CONTROLLERS]);
+  });
+
   test("pids_mentioning finds exactly the processes whose command line holds the path, never its own grep", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-lib-")) + "/hosts.x";
     // $0 of this bash is a path below dir: what a supervisor looks like.
