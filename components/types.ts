@@ -22,6 +22,11 @@ export const TOKENS = {
 } as const;
 
 export type NetworkKind = "public" | "private";
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
 export type Hardware = "virtual" | "baremetal";
 export type Isolation = "shared" | "dedicated";
 
@@ -92,7 +97,7 @@ export interface WorkerPoolProps {
   sizePerZone: number;
   zones: string[];
   labels: Record<string, string>;
-  taints: { key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }[];
+  taints: Taint[];
   kubernetesVersion: string;
 }
 

@@ -22,6 +22,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { KUBERNETES_VERSION, cacheRoot, stagingModules, wrapperGoMod as kubernetesWrapperGoMod } from "./kubernetes.mjs";
 import { buildImage, goDirective, replaceDirectives, wrapperGoMod } from "./oci.mjs";
+import { VERSIONS } from "./versions.mjs";
 
 /**
  * The pause image k8s v1.36 expects: cmd/kubeadm/app/constants PauseVersion and
@@ -29,18 +30,18 @@ import { buildImage, goDirective, replaceDirectives, wrapperGoMod } from "./oci.
  * kubelet no longer chooses it: containerd's CRI `sandbox_image` does, and
  * containerd 1.6's default is pause:3.6, so nodes must set it to this ref.
  */
-export const PAUSE_VERSION = "3.10.2";
+export const PAUSE_VERSION = VERSIONS.images.pause;
 /** cmd/kubeadm/app/constants CoreDNSVersion in k8s v1.36.3; served by the Go module proxy. */
-export const COREDNS_VERSION = "v1.14.2";
+export const COREDNS_VERSION = VERSIONS.images.coredns;
 /** v0.27.0 fails go.sum checksum verification through the proxy; v0.26.7 is served and verified. */
-export const FLANNEL_VERSION = "v0.26.7";
+export const FLANNEL_VERSION = VERSIONS.flannel;
 
 /**
  * agnhost, Kubernetes' own e2e test image (test/images/agnhost/VERSION in the
  * pinned release): netexec, connect, dns and friends. Nodes carry it so the
  * engine tests, and operators, can probe pod networking and DNS from inside pods.
  */
-export const AGNHOST_VERSION = "2.63.0";
+export const AGNHOST_VERSION = VERSIONS.images.agnhost;
 
 export const IMAGE_REFS = {
   pause: `registry.k8s.io/pause:${PAUSE_VERSION}`,

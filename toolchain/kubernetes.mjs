@@ -19,13 +19,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { VERSIONS } from "./versions.mjs";
 
 /**
  * The pinned release. v1.36 is the newest release on the module proxy; its kubelet
  * still runs on cgroup v1 when `failCgroupV1: false` is set (the default became
  * true in v1.35), and its go.mod says `go 1.26.0`, so Go 1.26 builds it as is.
  */
-export const KUBERNETES_VERSION = "v1.36.3";
+export const KUBERNETES_VERSION = VERSIONS.kubernetes;
 
 /** The binaries Keelson puts on hosts: control plane, client, node agents. */
 export const KUBERNETES_BINARIES = [
@@ -251,8 +252,8 @@ export function etcdDir() {
 
 export function ensureEtcd() {
   const root = etcdDir();
-  const existing = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => !d.startsWith(".")) : [];
-  for (const v of existing.sort().reverse()) {
+  const existing = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => d === VERSIONS.etcd) : [];
+  for (const v of existing) {
     const bin = path.join(root, v, "bin");
     if (fs.existsSync(path.join(bin, "etcd")) && fs.existsSync(path.join(bin, "etcdctl")) && fs.existsSync(path.join(root, v, "stamp.json"))) {
       return { version: v, binDir: bin, built: false };
@@ -268,6 +269,9 @@ export function ensureEtcd() {
     const server = debs.find((f) => f.startsWith("etcd-server_"));
     if (!server) throw new Error(`apt-get download etcd-server gave no package in ${work}`);
     const version = "v" + decodeURIComponent(server.split("_")[1]).replace(/[-+~].*$/, "");
+    if (version !== VERSIONS.etcd) {
+      throw new Error(`Debian's etcd-server is ${version}, but components/versions.json pins etcd ${VERSIONS.etcd}: change the pin only with the hosts' etcd upgrade path in mind`);
+    }
     for (const d of debs) run("dpkg-deb", ["-x", d, "x"], { cwd: work });
     const bin = path.join(work, "bin");
     fs.mkdirSync(bin);

@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
 import { CopyToRemote } from "./copyToRemote";
+import { VERSIONS, kubernetesRelease } from "../versions";
 import { downloadScript, installScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
 
 export interface BinarySet {
@@ -16,8 +17,6 @@ export interface BinarySet {
   flannel?: string[];
 }
 
-/** The flannel release Keelson builds (toolchain/images.mjs) and pins. */
-export const FLANNEL_VERSION = "v0.26.7";
 
 function setRefs(set: BinarySet, ref: (product: Product, name: string) => BinaryRef): BinaryRef[] {
   return (["kubernetes", "etcd", "flannel"] as const).flatMap((p) => (set[p] ?? []).map((name) => ref(p, name)));
@@ -36,6 +35,11 @@ export interface ArtifactSource {
 
 export function cacheRoot(): string {
   return process.env.KEELSON_CACHE || path.join(os.homedir(), ".cache", "keelson");
+}
+
+/** The binaries the toolchain builds into the local cache, at the pinned etcd and flannel versions. */
+export function defaultArtifacts(kubernetesVersion: string): LocalMirrorSource {
+  return new LocalMirrorSource(kubernetesRelease(kubernetesVersion), VERSIONS.etcd, cacheRoot(), VERSIONS.flannel);
 }
 
 const shaMemo = new Map<string, string>();
@@ -65,7 +69,7 @@ export class LocalMirrorSource implements ArtifactSource {
     readonly kubernetesVersion: string,
     readonly etcdVersion: string,
     readonly dir: string = cacheRoot(),
-    readonly flannelVersion: string = FLANNEL_VERSION,
+    readonly flannelVersion: string = VERSIONS.flannel,
   ) {}
 
   fileOf(product: Product, name: string): string {
@@ -149,7 +153,7 @@ export class ReleaseUrlSource implements ArtifactSource {
     readonly sha256: Record<string, string>,
     readonly etcdTarballSha256?: string,
     readonly arch = "amd64",
-    readonly flannelVersion: string = FLANNEL_VERSION,
+    readonly flannelVersion: string = VERSIONS.flannel,
   ) {}
 
   refs(set: BinarySet): BinaryRef[] {

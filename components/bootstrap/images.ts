@@ -11,6 +11,11 @@ import { cacheRoot } from "./artifacts";
 import { CopyToRemote } from "./copyToRemote";
 import { imageBundleDir, imageSetKey, importScript, validateImages, type ImageArchive } from "./imagePlan";
 
+/** Where toolchain/images.mjs puts the bundle (or an air-gapped mirror, with KEELSON_IMAGES_DIR). */
+export function defaultImagesDir(): string {
+  return process.env.KEELSON_IMAGES_DIR ?? path.join(cacheRoot(), "images");
+}
+
 export class ImageBundle {
   readonly images: ImageArchive[];
 

@@ -1,5 +1,13 @@
-// The Cluster: the whole IKS-style component tree, wired from a validated
-// spec's plan.
+// The Cluster: the whole IKS-style cluster from a validated spec, in the
+// layers Cluster API made standard, each given a projection of the plan
+// (layers.ts):
+//
+//   infrastructure   the driver's network and hosts (the model tree below)
+//   control plane    etcd, kube-apiserver, controller-manager, scheduler on the masters
+//   worker nodes     containerd, master proxy, kubelet, kube-proxy, pod network
+//   add-ons          RBAC, CoreDNS: @pulumi/kubernetes resources through the cluster's provider
+//
+// The model tree:
 //
 //   Cluster
 //   ├── Account
@@ -14,8 +22,16 @@
 //   └── CalicoPolicy
 //
 // With an InfrastructureDriver the cluster asks it for the network and for a
-// host per MasterReplica and Worker; without one the tree has no hosts.
+// host per MasterReplica and Worker, and builds Kubernetes on them; without one
+// the tree is the model alone (no hosts, no Kubernetes).
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ClusterRbac } from "../addons/clusterRbac";
+import { CoreDns } from "../addons/coreDns";
+import { defaultArtifacts, type ArtifactSource } from "../bootstrap/artifacts";
+import { ImageBundle, defaultImagesDir } from "../bootstrap/images";
+import { ControlPlane } from "../control/controlPlane";
+import { DEFAULTS as CONTROL_PLANE_DEFAULTS } from "../control/render/spec";
 import type { InfrastructureDriver, ProvisionedHost, ProvisionedNetwork } from "../infra/driver";
 import { renderCalicoPolicy } from "../model/calico";
 import { planCluster, type Plan } from "../model/plan";
@@ -29,9 +45,11 @@ import { Vlan } from "../network/vlan";
 import { VpcSubnet } from "../network/vpcSubnet";
 import { Zone } from "../network/zone";
 import { TOKENS, type ClusterProps } from "../types";
+import { WorkerNodes } from "../workers/workerNodes";
 import { WorkerPool } from "../workers/workerPool";
 import { Account } from "./account";
 import type { HostSeam } from "./hostSeam";
+import { coreDnsReplicas, controlPlaneInputs, nodeClusterSpec } from "./layers";
 import { MasterReplica } from "./masterReplica";
 
 export interface ClusterArgs {
@@ -39,6 +57,29 @@ export interface ClusterArgs {
   spec: ClusterSpec;
   /** Builds the network and hosts; omit it for a model without hosts. Its kind must match spec.infrastructure.kind. */
   driver?: InfrastructureDriver;
+  /** Where hosts get their binaries; default: the local mirror the toolchain builds (components/versions.json). */
+  artifacts?: ArtifactSource;
+  /** The images nodes run; default: the bundle in KEELSON_IMAGES_DIR or <cache>/images. */
+  images?: ImageBundle;
+}
+
+/** One host, as the plan has it: what `hosts` lists. */
+export interface ClusterHostSummary {
+  name: string;
+  role: "master" | "worker";
+  zone: string;
+  pool: string | null;
+  privateIp: string;
+  publicIp: string | null;
+}
+
+/** One portable subnet and how its addresses are used. */
+export interface ClusterPortableSubnetSummary {
+  zone: string;
+  network: "public" | "private";
+  cidr: string;
+  alb: string | null;
+  loadBalancers: string[];
 }
 
 export function clusterProps(spec: ClusterSpec): ClusterProps {
@@ -77,6 +118,26 @@ export class Cluster extends pulumi.ComponentResource {
   readonly calicoPolicies: CalicoPolicy[];
   /** Present when a driver was given. */
   readonly network?: ProvisionedNetwork;
+  /** The layers on the hosts: present when a driver was given. */
+  readonly controlPlane?: ControlPlane;
+  readonly workers?: WorkerNodes;
+  readonly addons?: { rbac: ClusterRbac; coreDns?: CoreDns };
+  /** Every host of the plan, with its zone, pool and addresses. */
+  readonly hosts: ClusterHostSummary[];
+  /** Every portable subnet of the plan, with its ALB and LoadBalancer addresses. */
+  readonly plannedPortableSubnets: ClusterPortableSubnetSummary[];
+  /** https://<private IP>:<port> of the private service endpoint, if enabled. */
+  readonly privateEndpoint?: string;
+  /** https://<public IP>:<port> of the public service endpoint, if enabled. */
+  readonly publicEndpoint?: string;
+  /** Every master's apiserver (what each node's master proxy balances over). */
+  readonly apiServerEndpoints: string[];
+  /** The names of the cluster's nodes. */
+  readonly nodeNames: string[];
+  /** The private key of the SSH key the driver made for the hosts, if it made one (a secret). */
+  readonly sshPrivateKey?: pulumi.Output<string>;
+  private readonly _kubeconfig?: pulumi.Output<string>;
+  private readonly _provider?: k8s.Provider;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const { spec, driver } = args;
@@ -190,6 +251,57 @@ export class Cluster extends pulumi.ComponentResource {
         ),
     );
 
+    this.hosts = plan.hosts.map((h) => ({ name: h.name, role: h.role, zone: h.zone, pool: h.pool, privateIp: h.privateIp, publicIp: h.publicIp }));
+    this.plannedPortableSubnets = plan.portableSubnets.map((p) => ({ zone: p.zone, network: p.network, cidr: p.cidr, alb: p.alb, loadBalancers: p.loadBalancers }));
+    this.apiServerEndpoints = [];
+    this.nodeNames = [];
+    this.sshPrivateKey = driver?.sshPrivateKey;
+
+    const masters = this.masterHosts();
+    if (driver && masters.length > 0) {
+      const artifacts = args.artifacts ?? defaultArtifacts(spec.kubernetesVersion);
+      const controlPlane = (this.controlPlane = new ControlPlane(
+        "control-plane",
+        { ...controlPlaneInputs(spec, masters, CONTROL_PLANE_DEFAULTS.apiServerPort), artifacts },
+        child,
+      ));
+      this.apiServerEndpoints = controlPlane.apiServerEndpoints;
+      this.privateEndpoint = controlPlane.privateEndpoint;
+      this.publicEndpoint = controlPlane.publicEndpoint;
+
+      // Keelson's own add-ons go through a provider that is usable as soon as the API is.
+      const bootstrap = new k8s.Provider(`${name}-bootstrap`, { kubeconfig: controlPlane.adminKubeconfig }, child);
+      const rbac = new ClusterRbac(`${name}-rbac`, { provider: bootstrap }, child);
+
+      const workerHosts = this.workerHosts();
+      let ready: pulumi.Resource[] = [controlPlane.ready, ...rbac.objects];
+      let coreDns: CoreDns | undefined;
+      if (workerHosts.length > 0) {
+        const images = args.images ?? new ImageBundle(defaultImagesDir());
+        const nodeSpec = nodeClusterSpec(spec, { ...controlPlane.spec, apiServerEndpoints: controlPlane.apiServerEndpoints }, { pause: images.ref("pause"), coredns: images.ref("coredns") });
+        const workers = (this.workers = new WorkerNodes(
+          "workers",
+          { spec: nodeSpec, hosts: workerHosts, pki: controlPlane.pki, controlPlaneReady: [controlPlane.ready, ...rbac.objects], masters, artifacts, images },
+          child,
+        ));
+        this.nodeNames = workers.nodeNames;
+        coreDns = new CoreDns(
+          `${name}-coredns`,
+          { spec: nodeSpec, options: { replicas: coreDnsReplicas(workerHosts) }, provider: bootstrap, dependsOn: workers.nodes.map((n) => n.ready) },
+          child,
+        );
+        ready = [...workers.nodes.map((n) => n.ready), ...coreDns.objects];
+      }
+      this.addons = { rbac, ...(coreDns ? { coreDns } : {}) };
+      // What users get resolves once the cluster is whole (nodes Ready, DNS answering),
+      // so their resources through `provider` never race the cluster's bootstrap.
+      this._kubeconfig = pulumi.secret(
+        // A resource's URN resolves once the engine has created it.
+        pulumi.all([controlPlane.adminKubeconfig, ...ready.map((r) => r.urn)]).apply(([kubeconfig]) => kubeconfig),
+      );
+      this._provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this._kubeconfig }, child);
+    }
+
     this.registerOutputs({
       clusterName: spec.name,
       zones: spec.zones,
@@ -197,6 +309,18 @@ export class Cluster extends pulumi.ComponentResource {
       workers: plan.hosts.filter((h) => h.role === "worker").length,
       portableSubnets: plan.portableSubnets.map((p) => p.cidr),
     });
+  }
+
+  /** The admin kubeconfig (a secret), once every node is Ready and the add-ons run. Only with a driver. */
+  get kubeconfig(): pulumi.Output<string> {
+    if (!this._kubeconfig) throw new Error(`Cluster ${this.spec.name}: no kubeconfig without hosts (give the Cluster a driver)`);
+    return this._kubeconfig;
+  }
+
+  /** A Kubernetes provider for the cluster: `{ provider: cluster.provider }` deploys onto it. Only with a driver. */
+  get provider(): k8s.Provider {
+    if (!this._provider) throw new Error(`Cluster ${this.spec.name}: no Kubernetes provider without hosts (give the Cluster a driver)`);
+    return this._provider;
   }
 
   /** The master hosts (with a driver), for the control plane layer. */

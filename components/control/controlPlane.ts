@@ -5,8 +5,9 @@
 //   binaries ─┐
 //   etcd ─────┴─> etcd-ready (after all three etcd members are starting)
 //             └─> kube-apiserver (waits for /readyz) ─> controller-manager, scheduler
-// with the apiservers chained master 1 -> 2 -> 3, so a config change rolls through them.
-// and once: RBAC the control plane needs, applied through the first ready master.
+// with the apiservers chained master 1 -> 2 -> 3, so a config change rolls through them,
+// and once: a /readyz check through the first master once every daemon is up.
+// The RBAC the cluster needs is an add-on (components/addons/clusterRbac.ts).
 // Each daemon's files are the stdin of its own command, so a changed config
 // re-runs (restarts) only that daemon.
 import * as command from "@pulumi/command";
@@ -23,7 +24,6 @@ import {
   apiServerReadyCheck,
   applyCommand,
   bundleStdin,
-  clusterRbacManifest,
   controllerManagerFiles,
   etcdFiles,
   etcdHealthCheck,
@@ -193,7 +193,7 @@ export class ControlPlane extends pulumi.ComponentResource {
   readonly apiServerEndpoints: string[];
   readonly privateEndpoint?: string;
   readonly publicEndpoint?: string;
-  /** Depend on this to run after the whole control plane is up (RBAC applied). */
+  /** Depend on this to run after the whole control plane is up (every daemon started, the API ready). */
   readonly ready: command.remote.Command;
 
   constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -257,15 +257,13 @@ export class ControlPlane extends pulumi.ComponentResource {
     const allEtcd = this.replicas.map((r) => r.etcd);
     this.replicas.forEach((r, i) => r.startApiServer(allEtcd, i > 0 ? this.replicas[i - 1].apiserver : undefined));
 
-    const first = this.replicas[0];
     this.ready = new command.remote.Command(
-      `${name}-rbac`,
+      `${name}-ready`,
       {
         connection: args.masters[0].connection,
-        create: `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} apply -f -`,
-        stdin: clusterRbacManifest(),
+        create: `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz`,
       },
-      { parent: this, dependsOn: [first.apiserver, ...this.replicas.flatMap((r) => [r.controllerManager, r.scheduler])] },
+      { parent: this, dependsOn: this.replicas.flatMap((r) => [r.apiserver, r.controllerManager, r.scheduler]) },
     );
     this.adminKubeconfig = pulumi.secret(
       pulumi.all([pki.cas["kubernetes-ca"].certPem, pki.certs.admin.certPem, pki.certs.admin.keyPem, this.ready.id]).apply(([ca, certPem, keyPem]) =>

@@ -1,9 +1,10 @@
 // The infrastructure layer's seam (Cluster API's "infrastructure provider").
 // The cluster model asks a driver for networks and hosts; the bootstrap and
-// control-plane layers only ever see `ProvisionedHost`s and reach them over SSH,
-// so they cannot tell a lab host from a cloud host except by `driver`.
+// control-plane layers only ever see `ProvisionedHost`s, reach them over SSH and
+// read what they must know of a host from its `traits`: they never ask which
+// driver made it.
 import * as pulumi from "@pulumi/pulumi";
-import type { Hardware, NetworkKind } from "../types";
+import type { Hardware, NetworkKind, Taint } from "../types";
 
 /** One VLAN (classic) or subnet (VPC) segment in one zone. */
 export interface SegmentSpec {
@@ -35,6 +36,20 @@ export interface HostSpec {
   publicSegment?: string;
   publicIp?: string;
   labels: Record<string, string>;
+  /** A worker's pool taints (empty for masters): the node registers with them. */
+  taints: Taint[];
+}
+
+/** What the layers above must know of a host to configure it, as the driver knows it. */
+export interface HostTraits {
+  /** The cgroup hierarchy the host's kernel gives it (kubelet 1.35+ refuses v1 unless told). */
+  cgroupVersion: 1 | 2;
+  /**
+   * Whether the host's systemd owns its cgroup tree, so containerd and the kubelet
+   * use the systemd cgroup driver (ordinary hosts and VMs). False where the
+   * controllers are delegated to the host from outside (a container-based host).
+   */
+  systemdCgroups: boolean;
 }
 
 /** What `@pulumi/command`'s remote.Command takes as `connection`. */
@@ -51,6 +66,7 @@ export interface ProvisionedHost {
   connection: SshConnection;
   /** Depend on this to run after the host is up and reachable. */
   ready: pulumi.Resource;
+  traits: HostTraits;
 }
 
 export interface ProvisionedNetwork {
@@ -60,6 +76,8 @@ export interface ProvisionedNetwork {
 
 export interface InfrastructureDriver {
   readonly kind: "lab" | "ssh" | "classic" | "vpc";
+  /** The private key of the SSH key pair the driver made for its hosts, if it made one (a secret). */
+  readonly sshPrivateKey?: pulumi.Output<string>;
   network(spec: NetworkSpec, opts: pulumi.ComponentResourceOptions): ProvisionedNetwork;
   host(spec: HostSpec, network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions): ProvisionedHost;
 }

@@ -5,6 +5,7 @@
 // filled in by normalize.ts once the whole spec is valid.
 import { z } from "zod";
 import { cidrProblem, parseCidr, parseIp } from "./ipv4";
+import { DEFAULT_KUBERNETES_VERSION } from "../versions";
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const dnsLabel = (max: number) =>
@@ -228,7 +229,7 @@ export const ClusterSpecSchema = z.strictObject({
   kubernetesVersion: z
     .string()
     .regex(/^1\.\d{1,2}\.\d{1,2}$/, { error: "must be a Kubernetes version like 1.36.3" })
-    .default("1.36.3"),
+    .default(DEFAULT_KUBERNETES_VERSION),
   infrastructure: InfrastructureSchema,
   masters: MastersSchema.default({}),
   workerPools: z.array(WorkerPoolSchema).min(1),

@@ -126,6 +126,9 @@ export function apiServerSans(input: PkiInput): { dnsNames: string[]; ipAddresse
   return splitSans(values, "pki.apiServerSans");
 }
 
+/** The user the apiserver is to kubelets (components/addons/render/rbac.ts binds it). */
+export const KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
+
 /** Certificates shared by the whole control plane (not per master). */
 export function clusterCertProfiles(input: PkiInput): CertProfile[] {
   validate(input);
@@ -134,7 +137,7 @@ export function clusterCertProfiles(input: PkiInput): CertProfile[] {
     leaf("apiserver", "kubernetes-ca", "kube-apiserver", ["server"], d, apiServerSans(input)),
     // The apiserver authenticates to kubelets with this; the control plane binds this
     // user to system:kubelet-api-admin (least privilege, not cluster-admin).
-    leaf("apiserver-kubelet-client", "kubernetes-ca", "kube-apiserver-kubelet-client", ["client"], d),
+    leaf("apiserver-kubelet-client", "kubernetes-ca", KUBELET_CLIENT_USER, ["client"], d),
     leaf("apiserver-etcd-client", "etcd-ca", "kube-apiserver-etcd-client", ["client"], d),
     leaf("front-proxy-client", "front-proxy-ca", "front-proxy-client", ["client"], d),
     // CN is the user RBAC's bootstrap roles know: system:kube-controller-manager, system:kube-scheduler.

@@ -34,7 +34,7 @@ export interface NodeBootstrapContext {
   artifacts: ArtifactSource;
   images: ImageBundle;
   /** The control plane is up (RBAC for node agents applied). */
-  controlPlaneReady: pulumi.Resource;
+  controlPlaneReady: pulumi.Resource[];
   /** A master to run cluster-side steps through (drain on removal). */
   admin: ProvisionedHost;
 }
@@ -82,7 +82,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         create: applyCommand("keelson-master-proxy", { after: waitFor(masterProxyCheck(spec), 120, "keelson-master-proxy", "master proxy") }),
         stdin: bundleStdin(masterProxyFiles(spec)),
       },
-      { parent: this, dependsOn: [host.ready, ctx.controlPlaneReady] },
+      { parent: this, dependsOn: [host.ready, ...ctx.controlPlaneReady] },
     );
     this.kubelet = new command.remote.Command(
       `${name}-kubelet`,
@@ -138,7 +138,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         triggers: [node.name],
       },
       // The master and the control plane outlive this step on destroy, so the drain can run.
-      { parent: this, dependsOn: [this.ready, ctx.admin.ready, ctx.controlPlaneReady] },
+      { parent: this, dependsOn: [this.ready, ctx.admin.ready, ...ctx.controlPlaneReady] },
     );
     this.registerOutputs({ node: node.name });
   }

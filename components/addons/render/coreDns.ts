@@ -1,44 +1,17 @@
-// Cluster add-ons the worker layer applies once the control plane is up:
-// RBAC for the node agents Keelson runs (flannel), and CoreDNS. Manifests are
-// rendered here (pure) and applied with kubectl through a master.
-import { stringify } from "yaml";
-import { dnsServiceIp, type NodeClusterSpec } from "./spec";
+// CoreDNS, the cluster's DNS add-on, as Kubernetes objects (pure: no Pulumi):
+// components/addons/coreDns.ts makes each one a @pulumi/kubernetes resource.
+import { dnsServiceIp, type NodeClusterSpec } from "../../workers/render/spec";
+import type { K8sObject } from "./objects";
 
-/** The user name in flannel's client certificate. */
-export const FLANNEL_USER = "keelson:flannel";
-
-function docs(objects: object[]): string {
-  return objects.map((o) => stringify(o)).join("---\n");
-}
-
-export function nodeAgentsRbac(): string {
-  return docs([
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "keelson:flannel" },
-      // What flannel's kube subnet manager reads and writes: node pod CIDRs and its own annotations.
-      rules: [
-        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
-        { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
-      ],
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "keelson:flannel" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "keelson:flannel" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: FLANNEL_USER }],
-    },
-  ]);
-}
+/** What CoreDNS needs to know of the cluster. */
+export type CoreDnsSpec = Pick<NodeClusterSpec, "clusterDomain" | "serviceSubnet" | "upstreamDns"> & { images: Pick<NodeClusterSpec["images"], "coredns"> };
 
 export interface CoreDnsOptions {
   /** One per zone: the Deployment spreads them across zones (topology.kubernetes.io/zone). */
   replicas: number;
 }
 
-export function corefile(s: NodeClusterSpec): string {
+export function corefile(s: CoreDnsSpec): string {
   const forward = s.upstreamDns.length > 0 ? [`    forward . ${s.upstreamDns.join(" ")} {`, "      max_concurrent 1000", "    }"] : [];
   return [
     ".:53 {",
@@ -63,10 +36,10 @@ export function corefile(s: NodeClusterSpec): string {
   ].join("\n");
 }
 
-export function coreDnsManifests(s: NodeClusterSpec, o: CoreDnsOptions): string {
+export function coreDnsObjects(s: CoreDnsSpec, o: CoreDnsOptions): K8sObject[] {
   const labels = { "k8s-app": "kube-dns" };
   const ns = "kube-system";
-  return docs([
+  return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "coredns", namespace: ns } },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -148,5 +121,5 @@ export function coreDnsManifests(s: NodeClusterSpec, o: CoreDnsOptions): string 
         ],
       },
     },
-  ]);
+  ];
 }

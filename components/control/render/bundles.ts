@@ -1,7 +1,6 @@
 // Per-daemon file sets and the commands that apply them on a master. One bundle
 // per daemon, so a change restarts only the daemon whose files changed (the
 // bundle is the stdin of its own remote command; new content = a new command run).
-import { stringify } from "yaml";
 import type { MasterIdentity } from "../../pki/profiles";
 import { auditPolicy, apiServerUnit, encryptionConfig } from "./apiserver";
 import { controllerManagerUnit, schedulerUnit } from "./controllers";
@@ -156,13 +155,3 @@ export function stableCheck(unit: string): string {
   ].join("\n");
 }
 
-/** RBAC the control plane itself needs: the apiserver may call kubelets (logs, exec, metrics). */
-export function clusterRbacManifest(): string {
-  return stringify({
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "ClusterRoleBinding",
-    metadata: { name: "keelson:kube-apiserver-kubelet-client" },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:kubelet-api-admin" },
-    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kube-apiserver-kubelet-client" }],
-  });
-}

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { HostSpec, InfrastructureDriver, NetworkSpec, ProvisionedHost, ProvisionedNetwork } from "../driver";
+import type { HostSpec, HostTraits, InfrastructureDriver, NetworkSpec, ProvisionedHost, ProvisionedNetwork } from "../driver";
 import { defaultCacheRoot, imageDir, imageManifest, imageSpec, ImageSpec } from "./image";
 import { LAB_ROOT, stackNames, validateStack } from "./naming";
 import { NetworkPlan, networkPlan } from "./netplan";
@@ -93,6 +93,15 @@ export class LabHost extends pulumi.dynamic.Resource {
   }
 }
 
+/**
+ * Lab hosts are containers on this machine: they have its cgroup hierarchy, and
+ * their controllers are delegated to them from outside (naming.ts), so their
+ * systemd does not own them.
+ */
+export function labHostTraits(cgroupRoot = "/sys/fs/cgroup"): HostTraits {
+  return { cgroupVersion: fs.existsSync(path.join(cgroupRoot, "cgroup.controllers")) ? 2 : 1, systemdCgroups: false };
+}
+
 export class LabDriver implements InfrastructureDriver {
   readonly kind = "lab" as const;
   readonly stack: string;
@@ -114,6 +123,11 @@ export class LabDriver implements InfrastructureDriver {
   /** Namespace of the "internet client": `ip netns exec <it> ...` reaches public IPs only. */
   get clientNamespace(): string {
     return stackNames(this.stack, this.labRoot).clientNs;
+  }
+
+  /** The private half of the stack's SSH key (a secret), once network() ran. */
+  get sshPrivateKey(): pulumi.Output<string> | undefined {
+    return this.key?.privateKey;
   }
 
   /** The stack's SSH key (available once network() ran). */
@@ -144,6 +158,7 @@ export class LabDriver implements InfrastructureDriver {
       spec,
       connection: { host: spec.privateIp, port: 22, user: "root", privateKey: this.key.privateKey },
       ready,
+      traits: labHostTraits(),
     };
   }
 }

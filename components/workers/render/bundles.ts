@@ -5,7 +5,6 @@ import { UNIT_DIR } from "../../control/render/paths";
 import type { HostFile } from "../../control/render/files";
 import { renderKubeconfig } from "../../control/render/kubeconfig";
 import type { Pem } from "../../control/render/bundles";
-import { FLANNEL_USER } from "./addons";
 import { containerdConfig, type ContainerdOptions } from "./containerd";
 import { kubeletConfig, kubeletUnit, type KubeletOptions } from "./kubelet";
 import { kubeProxyConfig, kubeProxyUnit } from "./kubeProxy";
@@ -22,7 +21,7 @@ import {
   kubeletKey,
   nodeKubeconfig,
 } from "./paths";
-import { cniPathUnit, cniRenderScript, cniServiceUnit, flannelNetConf, flannelUnit } from "./podNetwork";
+import { FLANNEL_USER, cniPathUnit, cniRenderScript, cniServiceUnit, flannelNetConf, flannelUnit } from "./podNetwork";
 import type { NodeClusterSpec, NodeIdentity } from "./spec";
 
 /** Every PEM a node needs, resolved (secret values inside an apply). */

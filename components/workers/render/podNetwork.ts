@@ -16,6 +16,9 @@ import { renderUnit } from "../../control/render/systemd";
 import { CNI_CONFLIST, CNI_RENDER_SCRIPT, FLANNEL_NET_CONF, FLANNEL_SUBNET_ENV, nodeKubeconfig } from "./paths";
 import type { NodeClusterSpec, NodeIdentity } from "./spec";
 
+/** The user in flannel's client certificate (components/addons/render/rbac.ts grants it what flannel needs). */
+export const FLANNEL_USER = "keelson:flannel";
+
 export function flannelNetConf(s: NodeClusterSpec): string {
   return (
     JSON.stringify(

@@ -4,11 +4,8 @@
 import { cidrContains, cidrsOverlap, intToIp, parseCidr } from "../../pki/ipmath";
 import { isIpv4 } from "../../pki/profiles";
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
-}
+import type { Taint } from "../../types";
+export type { Taint };
 
 export interface NodeClusterSpec {
   clusterName: string;

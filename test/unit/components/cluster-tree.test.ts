@@ -1,7 +1,7 @@
 // The component tree of each example stack, under Pulumi mocks: how many of
 // each type, who parents whom, which zone each piece is in, and the props each
-// component records for policies. Then the driver seam: with a driver, every
-// MasterReplica and Worker gets a host from it; without one, none does.
+// component records for policies. A driver of the wrong kind is refused
+// (the whole cluster on a driver: test/unit/cluster/cluster-layers.test.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../../../components/cluster/cluster";
 import type { HostSpec, InfrastructureDriver, NetworkSpec, ProvisionedHost, ProvisionedNetwork } from "../../../components/infra/driver";
@@ -153,21 +153,9 @@ describe("the driver seam", () => {
     host(spec: HostSpec, _network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions): ProvisionedHost {
       this.hosts.push({ spec, parent: opts.parent });
       const ready = new pulumi.ComponentResource("test:lab:Host", spec.name, {}, opts);
-      return { spec, ready, connection: { host: spec.privateIp, user: "root", privateKey: pulumi.secret("k") } };
+      return { spec, ready, connection: { host: spec.privateIp, user: "root", privateKey: pulumi.secret("k") }, traits: { cgroupVersion: 2, systemdCgroups: true } };
     }
   }
-
-  test("with a driver: one network, one host per master and worker, each parented to its MasterReplica/Worker", async () => {
-    const driver = new RecordingDriver();
-    const { cluster } = await build("lab", driver);
-    expect(driver.networks).toHaveLength(1);
-    expect(driver.networks[0].segments).toHaveLength(6);
-    expect(driver.hosts.map((h) => h.spec.name).sort()).toEqual(cluster.plan.hosts.map((h) => h.name).sort());
-    for (const m of cluster.masters) expect(driver.hosts.find((h) => h.spec.name === m.hostSpec.name)?.parent).toBe(m);
-    for (const w of cluster.workerPools.flatMap((p) => p.workers)) expect(driver.hosts.find((h) => h.spec.name === w.hostSpec.name)?.parent).toBe(w);
-    expect(cluster.masterHosts().map((h) => h.spec.name)).toEqual(["lab-master-1", "lab-master-2", "lab-master-3"]);
-    expect(cluster.workerHosts()).toHaveLength(4);
-  });
 
   test("a driver of another kind is refused before anything is created", () => {
     const driver = new RecordingDriver();

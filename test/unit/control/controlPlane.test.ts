@@ -62,9 +62,11 @@ function host(i: number, zone: string): ProvisionedHost {
       privateSegment: `${zone}-private`,
       privateIp: `10.${i}.0.11`,
       labels: {},
+      taints: [],
     },
     connection: { host: `10.${i}.0.11`, user: "root", privateKey: pulumi.secret("KEY") },
     ready: new Ready(`m${i}-ready`),
+    traits: { cgroupVersion: 2 as const, systemdCgroups: true },
   };
 }
 

@@ -14,7 +14,7 @@ const spec = (): NetworkSpec => ({
 
 const host = (over: Partial<HostSpec> = {}): HostSpec => ({
   name: "w1", role: "worker", zone: "z1", flavor: "lab.v1x1", hardware: "virtual", cpu: 1, memoryMiB: 1024,
-  privateSegment: "z1-private", privateIp: "10.10.1.20", publicSegment: "z1-public", publicIp: "10.11.1.5", labels: {}, ...over,
+  privateSegment: "z1-private", privateIp: "10.10.1.20", publicSegment: "z1-public", publicIp: "10.11.1.5", labels: {}, taints: [], ...over,
 });
 
 describe("lab network plan", () => {

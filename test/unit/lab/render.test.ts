@@ -14,7 +14,7 @@ const net: NetworkSpec = {
 const plan = networkPlan("st", net);
 const host: HostSpec = {
   name: "m1", role: "master", zone: "z1", flavor: "lab.v2x2", hardware: "baremetal", cpu: 1.5, memoryMiB: 2048,
-  privateSegment: "z1-private", privateIp: "10.10.1.10", publicSegment: "z1-public", publicIp: "10.11.1.10", labels: { a: "it's" },
+  privateSegment: "z1-private", privateIp: "10.10.1.10", publicSegment: "z1-public", publicIp: "10.11.1.10", labels: { a: "it's" }, taints: [],
 };
 const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBt4 keelson-st";
 const up = renderHostUp({ stack: "st", spec: host, network: plan, imageRootfs: "/img/rootfs", authorizedKey: key });

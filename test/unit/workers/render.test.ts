@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse, parseAllDocuments } from "yaml";
 import { applyCommand } from "../../../components/control/render/bundles";
-import { coreDnsManifests, corefile, nodeAgentsRbac } from "../../../components/workers/render/addons";
+import { nodeAgentsRbacObjects } from "../../../components/addons/render/rbac";
 import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, podNetworkFiles, type NodePems } from "../../../components/workers/render/bundles";
 import { containerdConfig } from "../../../components/workers/render/containerd";
 import { kubeletConfig, kubeletFlags } from "../../../components/workers/render/kubelet";
@@ -13,7 +13,7 @@ import { masterProxyConfig } from "../../../components/workers/render/masterProx
 import { CNI_CONFLIST, FLANNEL_SUBNET_ENV } from "../../../components/workers/render/paths";
 import { cniRenderScript, flannelNetConf, flannelUnit } from "../../../components/workers/render/podNetwork";
 import { dnsServiceIp, validateNodeClusterSpec, validateNodeIdentity, type NodeClusterSpec, type NodeIdentity } from "../../../components/workers/render/spec";
-import { nodeOptionsFor } from "../../../components/workers/fromSpec";
+import { nodeOptionsFor } from "../../../components/workers/nodeInputs";
 
 const spec = (over: Partial<NodeClusterSpec> = {}): NodeClusterSpec => ({
   clusterName: "lab",
@@ -46,7 +46,8 @@ const pems: NodePems = {
   kubeProxy: { certPem: "PCERT", keyPem: "PKEY" },
   flannel: { certPem: "FCERT", keyPem: "FKEY" },
 };
-const lab = nodeOptionsFor("lab");
+// A lab host: cgroup v1, controllers delegated from outside (not owned by its systemd).
+const lab = nodeOptionsFor({ cgroupVersion: 1, systemdCgroups: false });
 
 describe("node cluster spec", () => {
   test("the cluster DNS IP is the 10th address of the service subnet", () => {
@@ -79,7 +80,7 @@ describe("containerd", () => {
     expect(c).toContain("SystemdCgroup = false");
     expect(c).toContain('snapshotter = "overlayfs"');
     expect(c).toContain('bin_dir = "/usr/lib/cni"');
-    expect(containerdConfig(spec(), nodeOptionsFor("classic").containerd)).toContain("SystemdCgroup = true");
+    expect(containerdConfig(spec(), nodeOptionsFor({ cgroupVersion: 2, systemdCgroups: true }).containerd)).toContain("SystemdCgroup = true");
   });
 });
 
@@ -179,27 +180,9 @@ describe("pod network", () => {
     const kc = files.find((f) => f.path.endsWith("flannel.kubeconfig"))!;
     expect(kc.mode).toBe("0600");
     expect(parse(kc.content).users[0].name).toBe("keelson:flannel");
-    const rbac = parseAllDocuments(nodeAgentsRbac()).map((d) => d.toJS());
+    const rbac = nodeAgentsRbacObjects() as any[];
     expect(rbac[1].subjects[0].name).toBe("keelson:flannel");
     expect(rbac[0].rules).toContainEqual({ apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] });
-  });
-});
-
-describe("CoreDNS", () => {
-  test("one replica per zone, spread across zones, on the cluster DNS IP, from the bundled image", () => {
-    const docs = parseAllDocuments(coreDnsManifests(spec(), { replicas: 3 })).map((d) => d.toJS());
-    const deploy = docs.find((d) => d.kind === "Deployment");
-    const svc = docs.find((d) => d.kind === "Service");
-    expect(deploy.spec.replicas).toBe(3);
-    expect(deploy.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" });
-    expect(deploy.spec.template.spec.containers[0].image).toBe("registry.k8s.io/coredns/coredns:v1.14.2");
-    expect(svc.spec.clusterIP).toBe("172.21.0.10");
-    expect(docs.map((d) => d.kind)).toEqual(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Service"]);
-  });
-  test("forwards to upstream resolvers only when there are some", () => {
-    expect(corefile(spec())).not.toContain("forward");
-    expect(corefile(spec({ upstreamDns: ["10.0.80.11", "10.0.80.12"] }))).toContain("forward . 10.0.80.11 10.0.80.12 {");
-    expect(corefile(spec())).toContain("kubernetes cluster.local in-addr.arpa ip6.arpa {");
   });
 });
 

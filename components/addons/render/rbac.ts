@@ -1,0 +1,39 @@
+// RBAC the cluster needs from the start, as Kubernetes objects (pure):
+//  - the apiserver's kubelet client may use the kubelet API (logs, exec, port-forward);
+//  - the node agents Keelson runs (flannel) may read nodes and write their own annotations.
+import { FLANNEL_USER } from "../../workers/render/podNetwork";
+import { KUBELET_CLIENT_USER } from "../../pki/profiles";
+import type { K8sObject } from "./objects";
+
+const RBAC = "rbac.authorization.k8s.io/v1";
+
+function userBinding(name: string, role: string, user: string): K8sObject {
+  return {
+    apiVersion: RBAC,
+    kind: "ClusterRoleBinding",
+    metadata: { name },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+  };
+}
+
+/** `kubectl logs/exec` go from the apiserver to kubelets with this identity. */
+export function controlPlaneRbacObjects(): K8sObject[] {
+  return [userBinding("keelson:kube-apiserver-kubelet-client", "system:kubelet-api-admin", KUBELET_CLIENT_USER)];
+}
+
+export function nodeAgentsRbacObjects(): K8sObject[] {
+  return [
+    {
+      apiVersion: RBAC,
+      kind: "ClusterRole",
+      metadata: { name: "keelson:flannel" },
+      // What flannel's kube subnet manager reads and writes: node pod CIDRs and its own annotations.
+      rules: [
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
+      ],
+    },
+    userBinding("keelson:flannel", "keelson:flannel", FLANNEL_USER),
+  ];
+}

@@ -1,0 +1,61 @@
+// What each layer above the infrastructure is given: a projection of the
+// validated spec (and of the layer below), computed here once, so nothing
+// re-derives a port, a version or an endpoint elsewhere. Pure: no Pulumi.
+import type { ProvisionedHost } from "../infra/driver";
+import type { ClusterSpec } from "../model/spec";
+import type { ControlPlaneArgs } from "../control/controlPlane";
+import type { ControlPlaneSpec } from "../control/render/spec";
+import { NODE_DEFAULTS, type NodeClusterSpec } from "../workers/render/spec";
+import { kubernetesRelease } from "../versions";
+
+export type ControlPlaneInputs = Omit<ControlPlaneArgs, "artifacts">;
+
+/**
+ * The control plane: the spec's subnets, apiserver settings and service
+ * endpoints (IKS: private and/or public, here on master 1's addresses).
+ */
+export function controlPlaneInputs(spec: ClusterSpec, masters: ProvisionedHost[], apiServerPort: number): ControlPlaneInputs {
+  const first = masters[0]?.spec;
+  if (!first) throw new Error("cluster: the driver gave no master hosts");
+  return {
+    clusterName: spec.name,
+    kubernetesVersion: kubernetesRelease(spec.kubernetesVersion),
+    serviceSubnet: spec.network.serviceSubnet,
+    podSubnet: spec.network.podSubnet,
+    masters,
+    apiServerPort,
+    apiserver: spec.apiserver,
+    endpoints: {
+      ...(spec.serviceEndpoints.private ? { private: { host: first.privateIp, port: apiServerPort } } : {}),
+      ...(spec.serviceEndpoints.public && first.publicIp ? { public: { host: first.publicIp, port: apiServerPort } } : {}),
+    },
+    publicAllowlist: spec.serviceEndpoints.publicAllowlist,
+  };
+}
+
+/** The worker layer: what every node shares, from the spec and the control plane it joins. */
+export function nodeClusterSpec(
+  spec: ClusterSpec,
+  controlPlane: Pick<ControlPlaneSpec, "clusterDomain" | "apiServerPort" | "kubernetesVersion"> & { apiServerEndpoints: string[] },
+  images: NodeClusterSpec["images"],
+): NodeClusterSpec {
+  return {
+    clusterName: spec.name,
+    kubernetesVersion: controlPlane.kubernetesVersion,
+    podSubnet: spec.network.podSubnet,
+    serviceSubnet: spec.network.serviceSubnet,
+    clusterDomain: controlPlane.clusterDomain,
+    apiServerEndpoints: controlPlane.apiServerEndpoints,
+    // Every node's master proxy listens on the apiservers' own port on 127.0.0.1.
+    masterProxyPort: controlPlane.apiServerPort,
+    podNetwork: { ...NODE_DEFAULTS.podNetwork, crossSubnet: spec.network.calico.crossSubnet },
+    images,
+    // Resolvers outside the cluster are not part of the spec yet: cluster names only.
+    upstreamDns: [],
+  };
+}
+
+/** One CoreDNS replica per zone that has nodes (at least one). */
+export function coreDnsReplicas(workers: ProvisionedHost[]): number {
+  return Math.max(1, new Set(workers.map((w) => w.spec.zone)).size);
+}

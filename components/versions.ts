@@ -1,0 +1,19 @@
+// Keelson's pinned versions, from components/versions.json: the same file
+// toolchain/*.mjs reads to decide what to build, so what hosts run and what was
+// built cannot drift apart.
+import versions from "./versions.json";
+
+export const VERSIONS = {
+  kubernetes: versions.kubernetes,
+  etcd: versions.etcd,
+  flannel: versions.flannel,
+  images: versions.images,
+} as const;
+
+/** The spec writes Kubernetes versions as IKS does (1.36.3); releases and binaries are tagged v1.36.3. */
+export function kubernetesRelease(specVersion: string): string {
+  return specVersion.startsWith("v") ? specVersion : `v${specVersion}`;
+}
+
+/** The default `kubernetesVersion` of a spec: the release Keelson builds, without its `v`. */
+export const DEFAULT_KUBERNETES_VERSION = VERSIONS.kubernetes.replace(/^v/, "");

@@ -1,0 +1,207 @@
+// The whole Cluster under Pulumi mocks, on a recording driver: infrastructure ->
+// control plane -> worker nodes -> add-ons, each layer fed from the plan; the
+// add-ons are @pulumi/kubernetes resources through the cluster's own provider;
+// what users get (kubeconfig, provider) waits for the cluster to be whole.
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  provider?: string;
+}
+const registered: Registered[] = [];
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type.startsWith("pulumi-nodejs:dynamic")) {
+        Object.assign(state, { certPem: `CERT(${args.name})`, keyPem: `KEY(${args.name})`, publicKeyPem: `PUB(${args.name})`, value: Buffer.alloc(32, 1).toString("base64"), certSha256: "0".repeat(64) });
+      }
+      return { id: `${args.name}-id`, state };
+    },
+    call: () => ({}),
+  },
+  "keelson",
+  "unit",
+);
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-cluster-"));
+process.env.KEELSON_CACHE = path.join(work, "cache");
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+import type { ArtifactSource } from "../../../components/bootstrap/artifacts";
+import { ImageBundle } from "../../../components/bootstrap/images";
+import { Cluster } from "../../../components/cluster/cluster";
+import { coreDnsReplicas, controlPlaneInputs, nodeClusterSpec } from "../../../components/cluster/layers";
+import type { HostSpec, InfrastructureDriver, NetworkSpec, ProvisionedHost, ProvisionedNetwork } from "../../../components/infra/driver";
+import { planCluster } from "../../../components/model/plan";
+import { toHostSpec } from "../../../components/model/to-driver";
+import { nodeIdentity } from "../../../components/workers/nodeInputs";
+import { loadExample } from "../model/load";
+
+class Ready extends pulumi.CustomResource {
+  constructor(name: string, opts?: pulumi.CustomResourceOptions) {
+    super("test:index:Ready", name, {}, opts);
+  }
+}
+
+class RecordingDriver implements InfrastructureDriver {
+  readonly kind = "lab" as const;
+  readonly sshPrivateKey = pulumi.secret("PRIVATE KEY");
+  networks: NetworkSpec[] = [];
+  hosts: { spec: HostSpec; parent?: pulumi.Resource }[] = [];
+  network(spec: NetworkSpec, opts: pulumi.ComponentResourceOptions): ProvisionedNetwork {
+    this.networks.push(spec);
+    return { spec, ready: new pulumi.ComponentResource("test:lab:Network", `${spec.clusterName}-net`, {}, opts) };
+  }
+  host(spec: HostSpec, _network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions): ProvisionedHost {
+    this.hosts.push({ spec, parent: opts.parent });
+    return { spec, ready: new Ready(`${spec.name}-up`, { parent: opts.parent }), connection: { host: spec.privateIp, user: "root", privateKey: this.sshPrivateKey }, traits: { cgroupVersion: 2, systemdCgroups: true } };
+  }
+}
+
+const artifacts: ArtifactSource = {
+  kind: "local-mirror",
+  kubernetesVersion: "v1.36.3",
+  etcdVersion: "v3.4.23",
+  flannelVersion: "v0.26.7",
+  refs: () => [],
+  install: (name, _host, _set, opts) => new Ready(name, opts),
+};
+
+function imageBundle(): ImageBundle {
+  const dir = path.join(work, "images");
+  fs.mkdirSync(dir, { recursive: true });
+  const images = ["pause", "coredns"].map((name, i) => {
+    fs.writeFileSync(path.join(dir, `${name}.tar`), name);
+    return { name, ref: name === "pause" ? "registry.k8s.io/pause:3.10.2" : "registry.k8s.io/coredns/coredns:v1.14.2", archive: `${name}.tar`, digest: `sha256:${String(i).repeat(64)}`, archiveSha256: "a".repeat(64) };
+  });
+  fs.writeFileSync(path.join(dir, "images.json"), JSON.stringify({ images }));
+  return new ImageBundle(dir);
+}
+
+const resolve = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((r) => o.apply(r));
+const isSecret = (o: pulumi.Output<unknown>) => (o as any).isSecret as Promise<boolean>;
+
+describe("the Cluster on a driver", () => {
+  const driver = new RecordingDriver();
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = new Cluster("lab", { spec: loadExample("lab"), driver, artifacts, images: imageBundle() });
+    await resolve(cluster.kubeconfig);
+    await resolve(cluster.provider.urn);
+  });
+
+  test("one network, one host per master and worker, each parented to its MasterReplica/Worker", () => {
+    expect(driver.networks).toHaveLength(1);
+    expect(driver.networks[0].segments).toHaveLength(6);
+    expect(driver.hosts.map((h) => h.spec.name).sort()).toEqual(cluster.plan.hosts.map((h) => h.name).sort());
+    for (const m of cluster.masters) expect(driver.hosts.find((h) => h.spec.name === m.hostSpec.name)?.parent).toBe(m);
+    for (const w of cluster.workerPools.flatMap((p) => p.workers)) expect(driver.hosts.find((h) => h.spec.name === w.hostSpec.name)?.parent).toBe(w);
+    expect(cluster.masterHosts().map((h) => h.spec.name)).toEqual(["lab-master-1", "lab-master-2", "lab-master-3"]);
+    expect(cluster.workerHosts()).toHaveLength(4);
+  });
+
+  test("the layers: a control plane on the masters, a node per worker, RBAC and CoreDNS as Kubernetes resources", () => {
+    expect(cluster.controlPlane!.spec.masters.map((m) => m.name)).toEqual(["lab-master-1", "lab-master-2", "lab-master-3"]);
+    expect(cluster.nodeNames.sort()).toEqual(cluster.plan.hosts.filter((h) => h.role === "worker").map((h) => h.name).sort());
+    const k8s = registered.filter((r) => r.type.startsWith("kubernetes:"));
+    expect(k8s.map((r) => `${r.type} ${r.inputs.metadata.name}`).sort()).toEqual(
+      [
+        "kubernetes:apps/v1:Deployment coredns",
+        "kubernetes:core/v1:ConfigMap coredns",
+        "kubernetes:core/v1:Service kube-dns",
+        "kubernetes:core/v1:ServiceAccount coredns",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole keelson:flannel",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole system:coredns",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:flannel",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:kube-apiserver-kubelet-client",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding system:coredns",
+      ].sort(),
+    );
+    // Through the cluster's bootstrap provider, never the ambient default one.
+    for (const r of k8s) expect(r.provider).toMatch(/pulumi:providers:kubernetes::lab-bootstrap::/);
+    // The lab spec has workers in three zones: one CoreDNS replica each.
+    expect(k8s.find((r) => r.type.endsWith(":Deployment"))!.inputs.spec.replicas).toBe(3);
+    // No add-on is a kubectl command any more.
+    const commands = registered.filter((r) => r.type === "command:remote:Command");
+    expect(commands.filter((c) => /kubectl[^\n]* apply/.test(String(c.inputs.create)))).toEqual([]);
+  });
+
+  test("outputs: kubeconfig and ssh key are secrets; a provider; endpoints and nodes from the plan", async () => {
+    expect(await isSecret(cluster.kubeconfig)).toBe(true);
+    expect(await resolve(cluster.kubeconfig)).toContain(`server: ${cluster.privateEndpoint}`);
+    expect(cluster.sshPrivateKey).toBe(driver.sshPrivateKey);
+    const master1 = cluster.plan.hosts.find((h) => h.name === "lab-master-1")!;
+    expect(cluster.privateEndpoint).toBe(`https://${master1.privateIp}:6443`);
+    expect(cluster.publicEndpoint).toBe(`https://${master1.publicIp}:6443`);
+    expect(cluster.apiServerEndpoints).toHaveLength(3);
+    expect(cluster.hosts).toHaveLength(cluster.plan.hosts.length);
+    expect(cluster.plannedPortableSubnets.map((p) => p.cidr)).toEqual(cluster.plan.portableSubnets.map((p) => p.cidr));
+    const provider = registered.find((r) => r.type === "pulumi:providers:kubernetes" && r.name === "lab-k8s")!;
+    expect(provider).toBeDefined();
+  });
+
+  test("workers get the systemd cgroup driver from their host's traits", async () => {
+    // A bundle's files travel base64-encoded inside heredocs.
+    const files = (stdin: string) => [...stdin.matchAll(/<<'(KEELSON_EOF_\d+)'\n([\s\S]*?)\n\1/g)].map((m) => Buffer.from(m[2], "base64").toString("utf8")).join("\n");
+    const node = cluster.workers!.nodes[0];
+    expect(files(await resolve(node.kubelet.stdin as pulumi.Output<string>))).toContain("cgroupDriver: systemd");
+    expect(files(await resolve(node.containerd.stdin as pulumi.Output<string>))).toContain("SystemdCgroup = true");
+  });
+
+  test("a pool's taints travel with its hosts' specs to the node identity (the classic example has a tainted pool)", () => {
+    const plan = planCluster(loadExample("classic"));
+    const hostSpec = toHostSpec(plan.hosts.find((h) => h.taints.length > 0)!);
+    expect(hostSpec.taints).toEqual([{ key: "dedicated", value: "database", effect: "NoSchedule" }]);
+    const host: ProvisionedHost = { spec: hostSpec, connection: { host: hostSpec.privateIp, user: "root", privateKey: "k" }, ready: undefined as unknown as pulumi.Resource, traits: { cgroupVersion: 2, systemdCgroups: true } };
+    expect(nodeIdentity(host).taints).toEqual(hostSpec.taints);
+    expect(() => nodeIdentity({ ...host, spec: { ...hostSpec, role: "master" } })).toThrow("is a master");
+  });
+});
+
+describe("a Cluster without a driver", () => {
+  test("is the model alone: asking it for a kubeconfig or provider says why there is none", () => {
+    const cluster = new Cluster("model", { spec: loadExample("classic") });
+    expect(cluster.controlPlane).toBeUndefined();
+    expect(() => cluster.provider).toThrow("Cluster ");
+    expect(() => cluster.kubeconfig).toThrow("give the Cluster a driver");
+  });
+});
+
+describe("layer projections", () => {
+  const spec = loadExample("lab");
+  const host = (name: string, zone: string, ip: string, publicIp?: string): ProvisionedHost => ({
+    spec: { name, role: "master", zone, flavor: "lab.v2x2", hardware: "virtual", cpu: 2, memoryMiB: 2048, privateSegment: `${zone}-private`, privateIp: ip, ...(publicIp ? { publicSegment: `${zone}-public`, publicIp } : {}), labels: {}, taints: [] },
+    connection: { host: ip, user: "root", privateKey: "k" },
+    ready: undefined as unknown as pulumi.Resource,
+    traits: { cgroupVersion: 1, systemdCgroups: false },
+  });
+  const masters = [host("m1", "z1", "10.0.1.4", "10.1.1.4"), host("m2", "z2", "10.0.2.4"), host("m3", "z3", "10.0.3.4")];
+
+  test("service endpoints on master 1, as the spec enables them", () => {
+    expect(controlPlaneInputs(spec, masters, 6443).endpoints).toEqual({ private: { host: "10.0.1.4", port: 6443 }, public: { host: "10.1.1.4", port: 6443 } });
+    const privateOnly = { ...spec, serviceEndpoints: { ...spec.serviceEndpoints, public: false } };
+    expect(controlPlaneInputs(privateOnly, masters, 7443).endpoints).toEqual({ private: { host: "10.0.1.4", port: 7443 } });
+    expect(controlPlaneInputs(spec, masters, 6443).kubernetesVersion).toBe(`v${spec.kubernetesVersion}`);
+    expect(() => controlPlaneInputs(spec, [], 6443)).toThrow("no master hosts");
+  });
+
+  test("nodes: the master proxy on the apiservers' port, VXLAN cross-subnet from the spec", () => {
+    const s = nodeClusterSpec(spec, { clusterDomain: "cluster.local", apiServerPort: 6443, kubernetesVersion: "v1.36.3", apiServerEndpoints: ["https://10.0.1.4:6443"] }, { pause: "p", coredns: "c" });
+    expect(s.masterProxyPort).toBe(6443);
+    expect(s.podNetwork).toEqual({ crossSubnet: spec.network.calico.crossSubnet, vxlanPort: 8472, vni: 1 });
+    expect(s.podSubnet).toBe(spec.network.podSubnet);
+  });
+
+  test("one CoreDNS replica per zone with workers", () => {
+    expect(coreDnsReplicas([masters[0], masters[0]])).toBe(1);
+    expect(coreDnsReplicas(masters)).toBe(3);
+    expect(coreDnsReplicas([])).toBe(1);
+  });
+});
