@@ -1,5 +1,4 @@
 // The artifact source abstraction: which resource puts binaries on a host.
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
@@ -7,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
-import { CopyToRemote } from "./copyToRemote";
+import { hostCommand, hostCopy } from "./hostCommand";
 import { VERSIONS, kubernetesRelease } from "../versions";
 import { downloadScript, installScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
 
@@ -123,15 +122,11 @@ export class LocalMirrorSource implements ArtifactSource {
   install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {
     const refs = this.refs(set);
     const remoteDir = stagingDir(refs);
-    const copy = new CopyToRemote(
-      `${name}-push`,
-      { connection: host.connection, source: new pulumi.asset.FileAsset(this.stage(refs)), remotePath: `${remoteDir}.tar.gz` },
-      { ...opts, dependsOn: [host.ready] },
-    );
-    return new command.remote.Command(
+    const copy = hostCopy(`${name}-push`, host, { source: new pulumi.asset.FileAsset(this.stage(refs)), remotePath: `${remoteDir}.tar.gz` }, opts);
+    return hostCommand(
       `${name}-install`,
+      host,
       {
-        connection: host.connection,
         create: `set -eu\nmkdir -p ${remoteDir}\ntar -C ${remoteDir} -xzf ${remoteDir}.tar.gz\n${installScript(refs, remoteDir)}\nrm -f ${remoteDir}.tar.gz`,
         triggers: [artifactSetKey(refs)],
       },
@@ -167,14 +162,11 @@ export class ReleaseUrlSource implements ArtifactSource {
 
   install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {
     const refs = this.refs(set);
-    return new command.remote.Command(
+    return hostCommand(
       `${name}-download`,
-      {
-        connection: host.connection,
-        create: downloadScript(refs, stagingDir(refs), { arch: this.arch, etcdTarballSha256: this.etcdTarballSha256 }),
-        triggers: [artifactSetKey(refs)],
-      },
-      { ...opts, dependsOn: [host.ready] },
+      host,
+      { create: downloadScript(refs, stagingDir(refs), { arch: this.arch, etcdTarballSha256: this.etcdTarballSha256 }), triggers: [artifactSetKey(refs)] },
+      opts,
     );
   }
 }

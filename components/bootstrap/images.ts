@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
 import { cacheRoot } from "./artifacts";
-import { CopyToRemote } from "./copyToRemote";
+import { hostCommand, hostCopy } from "./hostCommand";
 import { imageBundleDir, imageSetKey, importScript, validateImages, type ImageArchive } from "./imagePlan";
 
 /** Where toolchain/images.mjs puts the bundle (or an air-gapped mirror, with KEELSON_IMAGES_DIR). */
@@ -57,11 +57,7 @@ export class ImageBundle {
   install(name: string, host: ProvisionedHost, snapshotter: string, opts: pulumi.CustomResourceOptions): command.remote.Command {
     const dir = imageBundleDir(this.images);
     // The push needs only the host; the import also waits for what the caller says (its containerd).
-    const copy = new CopyToRemote(`${name}-push`, { connection: host.connection, source: new pulumi.asset.FileAsset(this.stage()), remotePath: `${dir}.tar` }, { ...opts, dependsOn: [host.ready] });
-    return new command.remote.Command(
-      `${name}-import`,
-      { connection: host.connection, create: importScript(this.images, snapshotter), triggers: [imageSetKey(this.images)] },
-      { ...opts, dependsOn: [copy, ...((opts.dependsOn as pulumi.Resource[] | undefined) ?? [])] },
-    );
+    const copy = hostCopy(`${name}-push`, host, { source: new pulumi.asset.FileAsset(this.stage()), remotePath: `${dir}.tar` }, { parent: opts.parent });
+    return hostCommand(`${name}-import`, host, { create: importScript(this.images, snapshotter), triggers: [imageSetKey(this.images)] }, { ...opts, dependsOn: [copy, ...((opts.dependsOn as pulumi.Resource[] | undefined) ?? [])] });
   }
 }

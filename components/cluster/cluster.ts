@@ -160,6 +160,17 @@ export class Cluster extends pulumi.ComponentResource {
     this.albs = [];
     this.loadBalancers = [];
     this.masters = [];
+    // Masters are created, and above all replaced, one at a time: master k+1's host
+    // waits until master k's etcd member is up (and, after a replacement, has
+    // rejoined, caught up and serves the API again). A spec change that replaces
+    // every master host (a new flavor) therefore rolls through them and the
+    // cluster never loses quorum. The gates resolve once the control plane exists.
+    const plannedMasters = plan.hosts.filter((h) => h.role === "master").sort((a, b) => a.index - b.index);
+    const memberGates = new Map(plannedMasters.map((h) => [h.name, deferred<pulumi.Resource>()]));
+    const gateBefore = (hostName: string): pulumi.Input<pulumi.Resource>[] => {
+      const k = plannedMasters.findIndex((h) => h.name === hostName);
+      return seam && k > 0 ? [memberGates.get(plannedMasters[k - 1].name)!.promise] : [];
+    };
     for (const z of plan.zones) {
       const zone = new Zone(`${name}-${z.name}`, { zone: z.name, region: spec.region }, child);
       this.zones.push(zone);
@@ -213,7 +224,7 @@ export class Cluster extends pulumi.ComponentResource {
           new MasterReplica(
             h.name,
             { zone: h.zone, index: h.index, hostName: h.name, privateIp: h.privateIp, ...(h.publicIp ? { publicIp: h.publicIp } : {}), kubernetesVersion: spec.kubernetesVersion },
-            { hostSpec: toHostSpec(h), seam },
+            { hostSpec: toHostSpec(h), seam, after: gateBefore(h.name) },
             inZone,
           ),
         );
@@ -265,6 +276,7 @@ export class Cluster extends pulumi.ComponentResource {
         { ...controlPlaneInputs(spec, masters, CONTROL_PLANE_DEFAULTS.apiServerPort), artifacts },
         child,
       ));
+      controlPlane.replicas.forEach((r, i) => memberGates.get(controlPlane.spec.masters[i].name)?.resolve(r.memberReady));
       this.apiServerEndpoints = controlPlane.apiServerEndpoints;
       this.privateEndpoint = controlPlane.privateEndpoint;
       this.publicEndpoint = controlPlane.publicEndpoint;
@@ -302,6 +314,9 @@ export class Cluster extends pulumi.ComponentResource {
       this._provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this._kubeconfig }, child);
     }
 
+    // Never leave a host waiting on a gate no control plane will open (it would hang the program).
+    for (const m of this.masters) if (m.host) memberGates.get(m.hostSpec.name)?.resolve(m.host.ready);
+
     this.registerOutputs({
       clusterName: spec.name,
       zones: spec.zones,
@@ -332,4 +347,11 @@ export class Cluster extends pulumi.ComponentResource {
   workerHosts(): ProvisionedHost[] {
     return this.workerPools.flatMap((p) => p.workers.flatMap((w) => (w.host ? [w.host] : [])));
   }
+}
+
+/** A promise resolved later, from outside: what a host waits on before the resource that opens it exists. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }

@@ -10,6 +10,7 @@ export interface HostSeam {
   network: ProvisionedNetwork;
 }
 
-export function provisionHost(seam: HostSeam | undefined, spec: HostSpec, parent: pulumi.Resource): ProvisionedHost | undefined {
-  return seam ? seam.driver.host(spec, seam.network, { parent }) : undefined;
+/** `after`: what must be done before this host is created or replaced (the previous master's member rejoined). */
+export function provisionHost(seam: HostSeam | undefined, spec: HostSpec, parent: pulumi.Resource, after: pulumi.Input<pulumi.Resource>[] = []): ProvisionedHost | undefined {
+  return seam ? seam.driver.host(spec, seam.network, { parent, dependsOn: after }) : undefined;
 }

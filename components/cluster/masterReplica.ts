@@ -11,10 +11,10 @@ export class MasterReplica extends pulumi.ComponentResource {
   readonly hostSpec: HostSpec;
   readonly host?: ProvisionedHost;
 
-  constructor(name: string, props: MasterReplicaProps, extra: { hostSpec: HostSpec; seam?: HostSeam }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, props: MasterReplicaProps, extra: { hostSpec: HostSpec; seam?: HostSeam; after?: pulumi.Input<pulumi.Resource>[] }, opts?: pulumi.ComponentResourceOptions) {
     super(TOKENS.MasterReplica, name, props, opts);
     this.hostSpec = extra.hostSpec;
-    this.host = provisionHost(extra.seam, extra.hostSpec, this);
+    this.host = provisionHost(extra.seam, extra.hostSpec, this, extra.after);
     this.registerOutputs({ hostName: props.hostName, privateIp: props.privateIp, publicIp: props.publicIp ?? null });
   }
 }

@@ -34,6 +34,8 @@ import {
 import * as path from "path";
 import { AUDIT_LOG, BIN_DIR, kubeconfigPath } from "./render/paths";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
+import { etcdJoinedCheck, etcdMembershipScript, memberReadyCheck } from "./render/etcdMembership";
+import { hostCommand } from "../bootstrap/hostCommand";
 import { DEFAULTS, apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec, type Endpoint } from "./render/spec";
 
 export interface ControlPlaneArgs {
@@ -100,6 +102,8 @@ export const MASTER_BOOTSTRAP_TOKEN = "keelson:control:MasterBootstrap";
 
 export class MasterBootstrap extends pulumi.ComponentResource {
   readonly etcd: command.remote.Command;
+  /** This member serves again after joining (immediate at a first bootstrap): the next master may be replaced. */
+  readonly memberReady: command.remote.Command;
   readonly binaries: pulumi.Resource;
   /** The public endpoint's source allow-list on this master (also removes it when the list empties). */
   readonly publicAllowlist: command.remote.Command;
@@ -118,22 +122,23 @@ export class MasterBootstrap extends pulumi.ComponentResource {
     super(MASTER_BOOTSTRAP_TOKEN, name, props, opts);
     this.replicaName = name;
     const { spec, host, member, pems } = ctx;
-    const child: pulumi.CustomResourceOptions = { parent: this, dependsOn: [host.ready] };
-    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, CONTROL_PLANE_BINARIES, { parent: this });
-    this.etcd = new command.remote.Command(
+    const child: pulumi.CustomResourceOptions = { parent: this };
+    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, CONTROL_PLANE_BINARIES, child);
+    // A new host (empty disk) joins the existing cluster as a new member and waits
+    // until it has caught up; a first bootstrap founds it (etcdMembership.ts).
+    this.etcd = hostCommand(
       `${name}-etcd`,
+      host,
       {
-        connection: host.connection,
-        create: applyCommand("etcd", { noBlock: true }),
+        create: applyCommand("etcd", { noBlock: true, before: `(\n${etcdMembershipScript(spec, member)}\n)`, after: etcdJoinedCheck() }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(etcdFiles(spec, member, p)))),
       },
-      { ...child, dependsOn: [host.ready, this.binaries] },
+      { ...child, dependsOn: [this.binaries] },
     );
-    this.publicAllowlist = new command.remote.Command(
-      `${name}-public-allowlist`,
-      { connection: host.connection, create: applyCommand(ALLOWLIST_UNIT), stdin: bundleStdin(allowlistFiles(spec, member)) },
-      child,
-    );
+    // When this member has just joined an existing cluster (its host was replaced),
+    // the next master may go only once this one serves the API again.
+    this.memberReady = hostCommand(`${name}-member-ready`, host, { create: memberReadyCheck(), triggers: [this.etcd.id] }, { ...child, dependsOn: [this.etcd] });
+    this.publicAllowlist = hostCommand(`${name}-public-allowlist`, host, { create: applyCommand(ALLOWLIST_UNIT), stdin: bundleStdin(allowlistFiles(spec, member)) }, child);
   }
 
   /**
@@ -142,37 +147,35 @@ export class MasterBootstrap extends pulumi.ComponentResource {
    * changed apiserver config then rolls through the masters one at a time (each
    * waits for /readyz), so the API never goes down during an update.
    */
-  startApiServer(allEtcd: pulumi.Resource[], previous?: pulumi.Resource): void {
+  startApiServer(previous?: pulumi.Resource): void {
     const { spec, host, member, pems } = this.ctx;
     const name = this.replicaName;
     const child = { parent: this };
-    this.etcdReady = new command.remote.Command(
-      `${name}-etcd-ready`,
-      { connection: host.connection, create: etcdHealthCheck(), triggers: [this.etcd.id] },
-      { ...child, dependsOn: allEtcd },
-    );
-    this.apiserver = new command.remote.Command(
+    // Its own member healthy means the cluster has quorum; at a first bootstrap this
+    // waits for the other members' hosts to come up.
+    this.etcdReady = hostCommand(`${name}-etcd-ready`, host, { create: etcdHealthCheck(), triggers: [this.etcd.id] }, { ...child, dependsOn: [this.etcd] });
+    this.apiserver = hostCommand(
       `${name}-kube-apiserver`,
+      host,
       {
-        connection: host.connection,
         create: applyCommand("kube-apiserver", { before: `mkdir -p ${path.posix.dirname(AUDIT_LOG)}`, after: apiServerReadyCheck() }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(apiServerFiles(spec, member, p)))),
       },
       { ...child, dependsOn: [this.etcdReady, this.binaries, ...(previous ? [previous] : [])] },
     );
-    this.controllerManager = new command.remote.Command(
+    this.controllerManager = hostCommand(
       `${name}-kube-controller-manager`,
+      host,
       {
-        connection: host.connection,
         create: applyCommand("kube-controller-manager", { after: stableCheck("kube-controller-manager") }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(controllerManagerFiles(spec, p)))),
       },
       { ...child, dependsOn: [this.apiserver] },
     );
-    this.scheduler = new command.remote.Command(
+    this.scheduler = hostCommand(
       `${name}-kube-scheduler`,
+      host,
       {
-        connection: host.connection,
         create: applyCommand("kube-scheduler", { after: stableCheck("kube-scheduler") }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(schedulerFiles(spec, p)))),
       },
@@ -254,15 +257,12 @@ export class ControlPlane extends pulumi.ComponentResource {
       };
       return new MasterBootstrap(rname, props, { spec, host, member, pems, artifacts: args.artifacts }, { parent: this });
     });
-    const allEtcd = this.replicas.map((r) => r.etcd);
-    this.replicas.forEach((r, i) => r.startApiServer(allEtcd, i > 0 ? this.replicas[i - 1].apiserver : undefined));
+    this.replicas.forEach((r, i) => r.startApiServer(i > 0 ? this.replicas[i - 1].apiserver : undefined));
 
-    this.ready = new command.remote.Command(
+    this.ready = hostCommand(
       `${name}-ready`,
-      {
-        connection: args.masters[0].connection,
-        create: `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz`,
-      },
+      args.masters[0],
+      { create: `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz` },
       { parent: this, dependsOn: this.replicas.flatMap((r) => [r.apiserver, r.controllerManager, r.scheduler]) },
     );
     this.adminKubeconfig = pulumi.secret(

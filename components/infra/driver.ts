@@ -66,6 +66,12 @@ export interface ProvisionedHost {
   connection: SshConnection;
   /** Depend on this to run after the host is up and reachable. */
   ready: pulumi.Resource;
+  /**
+   * Changes exactly when the host is a new machine (a replacement with an empty
+   * disk), never when it is only updated or rebooted: every step on the host
+   * runs again when it changes (components/bootstrap/hostCommand.ts).
+   */
+  instance: pulumi.Input<string>;
   traits: HostTraits;
 }
 

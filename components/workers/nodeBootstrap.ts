@@ -10,6 +10,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProvisionedHost } from "../infra/driver";
 import type { ArtifactSource } from "../bootstrap/artifacts";
+import { hostCommand } from "../bootstrap/hostCommand";
 import { NODE_BINARIES } from "../bootstrap/artifactPlan";
 import type { ImageBundle } from "../bootstrap/images";
 import { applyCommand, bundleStdin, stableCheck, waitFor } from "../control/render/bundles";
@@ -60,74 +61,60 @@ export class NodeBootstrap extends pulumi.ComponentResource {
   constructor(name: string, ctx: NodeBootstrapContext, opts?: pulumi.ComponentResourceOptions) {
     super(NODE_BOOTSTRAP_TOKEN, name, { node: ctx.node.name, zone: ctx.node.zone, pool: ctx.node.pool }, opts);
     const { spec, node, host, pems, options } = ctx;
-    const conn = host.connection;
-    const onHost: pulumi.CustomResourceOptions = { parent: this, dependsOn: [host.ready] };
+    const child: pulumi.CustomResourceOptions = { parent: this };
     const secretStdin = (render: (p: NodePems) => HostFile[]) => pulumi.secret(pems.apply((p) => bundleStdin(render(p))));
 
-    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, NODE_BINARIES, { parent: this });
-    this.containerd = new command.remote.Command(
+    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, NODE_BINARIES, child);
+    this.containerd = hostCommand(
       `${name}-containerd`,
-      {
-        connection: conn,
-        create: applyCommand("containerd", { after: waitFor("ctr version", 60, "containerd", "containerd") }),
-        stdin: bundleStdin(containerdFiles(spec, options)),
-      },
-      onHost,
+      host,
+      { create: applyCommand("containerd", { after: waitFor("ctr version", 60, "containerd", "containerd") }), stdin: bundleStdin(containerdFiles(spec, options)) },
+      child,
     );
-    this.images = ctx.images.install(`${name}-images`, host, options.containerd.snapshotter, { parent: this, dependsOn: [host.ready, this.containerd] });
-    this.masterProxy = new command.remote.Command(
+    this.images = ctx.images.install(`${name}-images`, host, options.containerd.snapshotter, { parent: this, dependsOn: [this.containerd] });
+    this.masterProxy = hostCommand(
       `${name}-master-proxy`,
-      {
-        connection: conn,
-        create: applyCommand("keelson-master-proxy", { after: waitFor(masterProxyCheck(spec), 120, "keelson-master-proxy", "master proxy") }),
-        stdin: bundleStdin(masterProxyFiles(spec)),
-      },
-      { parent: this, dependsOn: [host.ready, ...ctx.controlPlaneReady] },
+      host,
+      { create: applyCommand("keelson-master-proxy", { after: waitFor(masterProxyCheck(spec), 120, "keelson-master-proxy", "master proxy") }), stdin: bundleStdin(masterProxyFiles(spec)) },
+      { ...child, dependsOn: ctx.controlPlaneReady },
     );
-    this.kubelet = new command.remote.Command(
+    this.kubelet = hostCommand(
       `${name}-kubelet`,
-      {
-        connection: conn,
-        create: applyCommand("kubelet", { after: waitFor(kubeletHealthCheck(), 120, "kubelet", "kubelet") }),
-        stdin: secretStdin((p) => kubeletFiles(spec, node, p, options)),
-      },
-      { parent: this, dependsOn: [this.binaries, this.images, this.masterProxy] },
+      host,
+      { create: applyCommand("kubelet", { after: waitFor(kubeletHealthCheck(), 120, "kubelet", "kubelet") }), stdin: secretStdin((p) => kubeletFiles(spec, node, p, options)) },
+      { ...child, dependsOn: [this.binaries, this.images, this.masterProxy] },
     );
-    this.kubeProxy = new command.remote.Command(
+    this.kubeProxy = hostCommand(
       `${name}-kube-proxy`,
-      {
-        connection: conn,
-        create: applyCommand("kube-proxy", { after: waitFor(kubeProxyHealthCheck(), 90, "kube-proxy", "kube-proxy") }),
-        stdin: secretStdin((p) => kubeProxyFiles(spec, node, p)),
-      },
-      { parent: this, dependsOn: [this.binaries, this.masterProxy] },
+      host,
+      { create: applyCommand("kube-proxy", { after: waitFor(kubeProxyHealthCheck(), 90, "kube-proxy", "kube-proxy") }), stdin: secretStdin((p) => kubeProxyFiles(spec, node, p)) },
+      { ...child, dependsOn: [this.binaries, this.masterProxy] },
     );
-    this.podNetwork = new command.remote.Command(
+    this.podNetwork = hostCommand(
       `${name}-pod-network`,
+      host,
       {
-        connection: conn,
         // The node must exist (kubelet registered) for flannel to read its pod CIDR.
         create: applyCommand(["flanneld", "keelson-cni.path"], { after: [waitFor(podNetworkReadyCheck(), 120, "flanneld", "pod network"), stableCheck("flanneld")].join("\n") }),
         stdin: secretStdin((p) => podNetworkFiles(spec, node, p)),
       },
-      { parent: this, dependsOn: [this.binaries, this.kubelet] },
+      { ...child, dependsOn: [this.binaries, this.kubelet] },
     );
     // On the node, with its own credentials (the Node authorizer lets it read Node
     // objects) through its master proxy: any healthy master will do.
-    this.ready = new command.remote.Command(
+    this.ready = hostCommand(
       `${name}-ready`,
-      {
-        connection: conn,
-        create: `${BIN_DIR}/kubectl --kubeconfig ${nodeKubeconfig("kubelet")} wait --for=condition=Ready node/${node.name} --timeout=300s`,
-      },
-      { parent: this, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork] },
+      host,
+      { create: `${BIN_DIR}/kubectl --kubeconfig ${nodeKubeconfig("kubelet")} wait --for=condition=Ready node/${node.name} --timeout=300s` },
+      { ...child, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork] },
     );
     // Through a master, with admin rights: when the node goes away (pool shrink,
-    // stack destroy), it is drained and deleted from the cluster before its host is.
-    this.membership = new command.remote.Command(
+    // stack destroy, its host replaced), it is drained and deleted from the cluster
+    // before its host is.
+    this.membership = hostCommand(
       `${name}-membership`,
+      ctx.admin,
       {
-        connection: ctx.admin.connection,
         create: `echo ${node.name} is a member of the cluster`,
         delete: [
           `if ${adminKubectl(`get node ${node.name}`)} >/dev/null 2>&1; then`,
@@ -138,7 +125,8 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         triggers: [node.name],
       },
       // The master and the control plane outlive this step on destroy, so the drain can run.
-      { parent: this, dependsOn: [this.ready, ctx.admin.ready, ...ctx.controlPlaneReady] },
+      { ...child, dependsOn: [this.ready, ...ctx.controlPlaneReady] },
+      host,
     );
     this.registerOutputs({ node: node.name });
   }

@@ -4,11 +4,8 @@ import type { MasterIdentity } from "../../pki/profiles";
 import { BIN_DIR, ETCD_DATA_DIR, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
 import { etcdMemberName } from "./spec";
+import { MEMBERSHIP_ENV } from "./etcdMembership";
 import { renderUnit } from "./systemd";
-
-export function initialCluster(s: ControlPlaneSpec): string {
-  return s.masters.map((m) => `${etcdMemberName(m)}=https://${m.privateIp}:2380`).join(",");
-}
 
 export function etcdFlags(s: ControlPlaneSpec, m: MasterIdentity): string[] {
   const member = pki.etcdCert("member");
@@ -20,9 +17,8 @@ export function etcdFlags(s: ControlPlaneSpec, m: MasterIdentity): string[] {
     `--advertise-client-urls=https://${m.privateIp}:2379`,
     `--listen-peer-urls=https://${m.privateIp}:2380`,
     `--initial-advertise-peer-urls=https://${m.privateIp}:2380`,
-    `--initial-cluster=${initialCluster(s)}`,
-    // "new" is only read when the data dir is empty; a member restarting with data rejoins as itself.
-    "--initial-cluster-state=new",
+    // --initial-cluster and --initial-cluster-state come from MEMBERSHIP_ENV
+    // (etcdMembership.ts): founding members and a replacement joining differ.
     `--initial-cluster-token=${s.clusterName}-etcd`,
     "--client-cert-auth=true",
     `--trusted-ca-file=${pki.etcdCa}`,
@@ -44,6 +40,7 @@ export function etcdUnit(s: ControlPlaneSpec, m: MasterIdentity): string {
     after: ["network-online.target"],
     wants: ["network-online.target"],
     type: "notify",
+    environmentFile: MEMBERSHIP_ENV,
     exec: [`${BIN_DIR}/etcd`, ...etcdFlags(s, m)],
   });
 }

@@ -11,6 +11,8 @@ export interface UnitSpec {
   restartSec?: number;
   limitNoFile?: number;
   environment?: Record<string, string>;
+  /** A file of KEY=value lines the service reads at start (written on the host, not by Pulumi). */
+  environmentFile?: string;
 }
 
 function quoteArg(a: string): string {
@@ -29,6 +31,7 @@ export function renderUnit(u: UnitSpec): string {
   // Restart forever: a master that lost its peers keeps trying until they return.
   lines.push("StartLimitIntervalSec=0", "", "[Service]", `Type=${u.type ?? "simple"}`);
   for (const [k, v] of Object.entries(u.environment ?? {})) lines.push(`Environment=${quoteArg(`${k}=${v}`)}`);
+  if (u.environmentFile) lines.push(`EnvironmentFile=${u.environmentFile}`);
   lines.push(`ExecStart=${quoteArg(u.exec[0])}${u.exec.length > 1 ? " \\" : ""}`);
   u.exec.slice(1).forEach((a, i) => lines.push(`  ${quoteArg(a)}${i < u.exec.length - 2 ? " \\" : ""}`));
   lines.push("Restart=always", `RestartSec=${u.restartSec ?? 5}`, `LimitNOFILE=${u.limitNoFile ?? 65536}`);

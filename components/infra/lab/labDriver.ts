@@ -158,6 +158,8 @@ export class LabDriver implements InfrastructureDriver {
       spec,
       connection: { host: spec.privateIp, port: 22, user: "root", privateKey: this.key.privateKey },
       ready,
+      // A lab host's SSH host key is made when its disk is: new exactly for a new host.
+      instance: ready.hostKey,
       traits: labHostTraits(),
     };
   }

@@ -54,14 +54,14 @@ class RecordingDriver implements InfrastructureDriver {
   readonly kind = "lab" as const;
   readonly sshPrivateKey = pulumi.secret("PRIVATE KEY");
   networks: NetworkSpec[] = [];
-  hosts: { spec: HostSpec; parent?: pulumi.Resource }[] = [];
+  hosts: { spec: HostSpec; parent?: pulumi.Resource; dependsOn: unknown[] }[] = [];
   network(spec: NetworkSpec, opts: pulumi.ComponentResourceOptions): ProvisionedNetwork {
     this.networks.push(spec);
     return { spec, ready: new pulumi.ComponentResource("test:lab:Network", `${spec.clusterName}-net`, {}, opts) };
   }
   host(spec: HostSpec, _network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions): ProvisionedHost {
-    this.hosts.push({ spec, parent: opts.parent });
-    return { spec, ready: new Ready(`${spec.name}-up`, { parent: opts.parent }), connection: { host: spec.privateIp, user: "root", privateKey: this.sshPrivateKey }, traits: { cgroupVersion: 2, systemdCgroups: true } };
+    this.hosts.push({ spec, parent: opts.parent, dependsOn: (opts.dependsOn as unknown[]) ?? [] });
+    return { spec, ready: new Ready(`${spec.name}-up`, { parent: opts.parent }), connection: { host: spec.privateIp, user: "root", privateKey: this.sshPrivateKey }, instance: `${spec.name}-instance-1`, traits: { cgroupVersion: 2, systemdCgroups: true } };
   }
 }
 
@@ -133,6 +133,28 @@ describe("the Cluster on a driver", () => {
     expect(commands.filter((c) => /kubectl[^\n]* apply/.test(String(c.inputs.create)))).toEqual([]);
   });
 
+  test("masters roll: master k+1's host waits for master k's member to be back; the first and the workers wait for nothing", async () => {
+    const gate = async (name: string) => Promise.all(driver.hosts.find((h) => h.spec.name === name)!.dependsOn as Promise<pulumi.Resource>[]);
+    const [m1, m2, m3] = cluster.controlPlane!.replicas;
+    expect(await gate("lab-master-1")).toEqual([]);
+    expect(await gate("lab-master-2")).toEqual([m1.memberReady]);
+    expect(await gate("lab-master-3")).toEqual([m2.memberReady]);
+    expect(m3.memberReady).toBeDefined();
+    for (const w of cluster.workerHosts()) expect(await gate(w.spec.name)).toEqual([]);
+  });
+
+  test("every step on a host is tied to the host's instance: a replaced host gets all of them again", () => {
+    const hostSteps = registered.filter((r) => r.type === "command:remote:Command" || r.type === "command:remote:CopyToRemote");
+    expect(hostSteps.length).toBeGreaterThan(50);
+    for (const step of hostSteps) {
+      expect(step.inputs.triggers?.[0]).toMatch(/-instance-1$/);
+    }
+    // A node's drain-on-removal runs through a master but belongs to the node's host.
+    const membership = hostSteps.find((r) => r.name.endsWith("lab-default-lab-z1-1-membership"))!;
+    expect(membership.inputs.triggers[0]).toBe("lab-default-lab-z1-1-instance-1");
+    expect(JSON.stringify(membership.inputs.connection)).toContain(`"host":"${cluster.plan.hosts.find((h) => h.name === "lab-master-1")!.privateIp}"`);
+  });
+
   test("outputs: kubeconfig and ssh key are secrets; a provider; endpoints and nodes from the plan", async () => {
     expect(await isSecret(cluster.kubeconfig)).toBe(true);
     expect(await resolve(cluster.kubeconfig)).toContain(`server: ${cluster.privateEndpoint}`);
@@ -159,7 +181,7 @@ describe("the Cluster on a driver", () => {
     const plan = planCluster(loadExample("classic"));
     const hostSpec = toHostSpec(plan.hosts.find((h) => h.taints.length > 0)!);
     expect(hostSpec.taints).toEqual([{ key: "dedicated", value: "database", effect: "NoSchedule" }]);
-    const host: ProvisionedHost = { spec: hostSpec, connection: { host: hostSpec.privateIp, user: "root", privateKey: "k" }, ready: undefined as unknown as pulumi.Resource, traits: { cgroupVersion: 2, systemdCgroups: true } };
+    const host: ProvisionedHost = { spec: hostSpec, connection: { host: hostSpec.privateIp, user: "root", privateKey: "k" }, ready: undefined as unknown as pulumi.Resource, instance: "i", traits: { cgroupVersion: 2, systemdCgroups: true } };
     expect(nodeIdentity(host).taints).toEqual(hostSpec.taints);
     expect(() => nodeIdentity({ ...host, spec: { ...hostSpec, role: "master" } })).toThrow("is a master");
   });
@@ -180,6 +202,7 @@ describe("layer projections", () => {
     spec: { name, role: "master", zone, flavor: "lab.v2x2", hardware: "virtual", cpu: 2, memoryMiB: 2048, privateSegment: `${zone}-private`, privateIp: ip, ...(publicIp ? { publicSegment: `${zone}-public`, publicIp } : {}), labels: {}, taints: [] },
     connection: { host: ip, user: "root", privateKey: "k" },
     ready: undefined as unknown as pulumi.Resource,
+    instance: "i",
     traits: { cgroupVersion: 1, systemdCgroups: false },
   });
   const masters = [host("m1", "z1", "10.0.1.4", "10.1.1.4"), host("m2", "z2", "10.0.2.4"), host("m3", "z3", "10.0.3.4")];

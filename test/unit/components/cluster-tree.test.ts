@@ -153,7 +153,7 @@ describe("the driver seam", () => {
     host(spec: HostSpec, _network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions): ProvisionedHost {
       this.hosts.push({ spec, parent: opts.parent });
       const ready = new pulumi.ComponentResource("test:lab:Host", spec.name, {}, opts);
-      return { spec, ready, connection: { host: spec.privateIp, user: "root", privateKey: pulumi.secret("k") }, traits: { cgroupVersion: 2, systemdCgroups: true } };
+      return { spec, ready, connection: { host: spec.privateIp, user: "root", privateKey: pulumi.secret("k") }, instance: "i", traits: { cgroupVersion: 2, systemdCgroups: true } };
     }
   }
 

@@ -66,6 +66,7 @@ function host(i: number, zone: string): ProvisionedHost {
     },
     connection: { host: `10.${i}.0.11`, user: "root", privateKey: pulumi.secret("KEY") },
     ready: new Ready(`m${i}-ready`),
+    instance: `m${i}-instance`,
     traits: { cgroupVersion: 2 as const, systemdCgroups: true },
   };
 }
