@@ -113,7 +113,7 @@ test("a pulumi up killed in the middle of bootstrap converges when run again", a
     }
   }
   await exited;
-  expect(out).not.toMatch(/cp-rbac created/); // it really was interrupted before the end
+  expect(out).not.toMatch(/cp-ready created/); // it really was interrupted before the end
   // The file backend's lock outlives a killed CLI; `pulumi cancel` is the documented way to release it.
   pulumi(["cancel", "--yes", "--stack", stack], opts);
   pulumiOk(["up", "--yes", "--stack", stack], opts);
