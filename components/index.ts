@@ -22,4 +22,4 @@ export { ControlPlane } from "./control/controlPlane";
 export { WorkerNodes } from "./workers/workerNodes";
 export { CoreDns } from "./addons/coreDns";
 export { ClusterRbac } from "./addons/clusterRbac";
-export { VERSIONS } from "./versions";
+export { VERSIONS } from "./releases";

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
 import { hostCommand, hostCopy } from "./hostCommand";
-import { VERSIONS, kubernetesRelease } from "../versions";
+import { VERSIONS, kubernetesRelease } from "../releases";
 import { downloadScript, installScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
 
 export interface BinarySet {

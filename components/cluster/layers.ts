@@ -6,7 +6,7 @@ import type { ClusterSpec } from "../model/spec";
 import type { ControlPlaneArgs } from "../control/controlPlane";
 import type { ControlPlaneSpec } from "../control/render/spec";
 import { NODE_DEFAULTS, type NodeClusterSpec } from "../workers/render/spec";
-import { kubernetesRelease } from "../versions";
+import { kubernetesRelease } from "../releases";
 
 export type ControlPlaneInputs = Omit<ControlPlaneArgs, "artifacts">;
 

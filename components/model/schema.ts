@@ -5,7 +5,7 @@
 // filled in by normalize.ts once the whole spec is valid.
 import { z } from "zod";
 import { cidrProblem, parseCidr, parseIp } from "./ipv4";
-import { DEFAULT_KUBERNETES_VERSION } from "../versions";
+import { DEFAULT_KUBERNETES_VERSION } from "../releases";
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const dnsLabel = (max: number) =>

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { cleanupStack, listStackLeftovers } from "../../components/infra/lab/cleanup";
-import { VERSIONS } from "../../components/versions";
+import { VERSIONS } from "../../components/releases";
 import { projectRoot, pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
 import { sh, until } from "./lib/shell";
 

@@ -1,4 +1,5 @@
-// Keelson's pinned versions, from components/versions.json: the same file
+// Keelson's pinned versions, read from components/versions.json (a module of
+// another name, so that `require("./versions")` cannot pick the JSON): the same file
 // toolchain/*.mjs reads to decide what to build, so what hosts run and what was
 // built cannot drift apart.
 import versions from "./versions.json";
