@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureToolchain } from "../../toolchain/build.mjs";
+import { ensureKubernetesProvider, installKubernetesPlugin } from "../../toolchain/kubernetes-provider.mjs";
 
 /**
  * Debian packages Keelson uses on the machine that runs `pulumi up`, and why.
@@ -147,6 +148,10 @@ export async function pulumiEnv(root, say) {
     const tc = await ensureToolchain({ root, quiet: true });
     env.PATH = `${tc.bin}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${env.PATH ?? ""}`;
     env.PULUMI_HOME = env.PULUMI_HOME || tc.pulumiHome;
+    // The Kubernetes provider plugin, built from its Go module into its own cache
+    // folder (toolchain/kubernetes-provider.mjs), linked where the engine looks
+    // for the exact version the @pulumi/kubernetes SDK asks for.
+    installKubernetesPlugin(env.PULUMI_HOME, await ensureKubernetesProvider({ root, quiet: true }));
     env.KEELSON_TOOLCHAIN_BIN = tc.bin;
     env.KEELSON_PULUMI_SOURCE = `offline toolchain ${tc.dir}`;
     // Nothing can be downloaded here: fail fast instead of trying.
