@@ -19,12 +19,12 @@ function dependsOnList(d: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Inp
   return d === undefined ? [] : Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
 }
 
-/** A command on `host` (through its connection); `about` names the host the step belongs to when it runs elsewhere (a drain through a master). */
-export function hostCommand(name: string, host: ProvisionedHost, args: HostCommandArgs, opts: pulumi.CustomResourceOptions, about: ProvisionedHost = host): command.remote.Command {
+/** A command on `host`, through its connection. */
+export function hostCommand(name: string, host: ProvisionedHost, args: HostCommandArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
   return new command.remote.Command(
     name,
-    { connection: host.connection, create: args.create, stdin: args.stdin, delete: args.delete, triggers: [about.instance, ...(args.triggers ?? [])] },
-    { ...opts, dependsOn: [host.ready, ...(about === host ? [] : [about.ready]), ...dependsOnList(opts.dependsOn)] },
+    { connection: host.connection, create: args.create, stdin: args.stdin, delete: args.delete, triggers: [host.instance, ...(args.triggers ?? [])] },
+    { ...opts, dependsOn: [host.ready, ...dependsOnList(opts.dependsOn)] },
   );
 }
 

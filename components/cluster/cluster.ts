@@ -282,7 +282,9 @@ export class Cluster extends pulumi.ComponentResource {
       this.publicEndpoint = controlPlane.publicEndpoint;
 
       // Keelson's own add-ons go through a provider that is usable as soon as the API is.
-      const bootstrap = new k8s.Provider(`${name}-bootstrap`, { kubeconfig: controlPlane.adminKubeconfig }, child);
+      // Its kubeconfig is known at preview (PKI only) and the wait is a dependsOn, so
+      // replacing a host never replaces the provider, and with it every add-on.
+      const bootstrap = new k8s.Provider(`${name}-bootstrap`, { kubeconfig: controlPlane.adminKubeconfig }, { ...child, dependsOn: [controlPlane.ready] });
       const rbac = new ClusterRbac(`${name}-rbac`, { provider: bootstrap }, child);
 
       const workerHosts = this.workerHosts();
@@ -305,13 +307,10 @@ export class Cluster extends pulumi.ComponentResource {
         ready = [...workers.nodes.map((n) => n.ready), ...coreDns.objects];
       }
       this.addons = { rbac, ...(coreDns ? { coreDns } : {}) };
-      // What users get resolves once the cluster is whole (nodes Ready, DNS answering),
-      // so their resources through `provider` never race the cluster's bootstrap.
-      this._kubeconfig = pulumi.secret(
-        // A resource's URN resolves once the engine has created it.
-        pulumi.all([controlPlane.adminKubeconfig, ...ready.map((r) => r.urn)]).apply(([kubeconfig]) => kubeconfig),
-      );
-      this._provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this._kubeconfig }, child);
+      this._kubeconfig = controlPlane.adminKubeconfig;
+      // The users' provider waits until the cluster is whole (nodes Ready, DNS
+      // answering), so their resources never race the cluster's bootstrap.
+      this._provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this._kubeconfig }, { ...child, dependsOn: ready });
     }
 
     // Never leave a host waiting on a gate no control plane will open (it would hang the program).
@@ -326,7 +325,7 @@ export class Cluster extends pulumi.ComponentResource {
     });
   }
 
-  /** The admin kubeconfig (a secret), once every node is Ready and the add-ons run. Only with a driver. */
+  /** The admin kubeconfig (a secret). Only with a driver. Deploy through `provider`, which waits for the cluster to be whole. */
   get kubeconfig(): pulumi.Output<string> {
     if (!this._kubeconfig) throw new Error(`Cluster ${this.spec.name}: no kubeconfig without hosts (give the Cluster a driver)`);
     return this._kubeconfig;

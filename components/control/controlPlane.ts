@@ -190,7 +190,12 @@ export class ControlPlane extends pulumi.ComponentResource {
   readonly spec: ControlPlaneSpec;
   readonly pki: ClusterPki;
   readonly replicas: MasterBootstrap[];
-  /** Admin kubeconfig for the outer machine (secret). */
+  /**
+   * Admin kubeconfig for the outer machine (secret). Made of the PKI alone, so it
+   * is known even while hosts are being replaced: a Kubernetes provider built
+   * from it is never replaced (which would replace every object it manages).
+   * Depend on `ready` to use it.
+   */
   readonly adminKubeconfig: pulumi.Output<string>;
   /** https://<master>:<port> for every master: what workers' master proxy balances over. */
   readonly apiServerEndpoints: string[];
@@ -266,7 +271,7 @@ export class ControlPlane extends pulumi.ComponentResource {
       { parent: this, dependsOn: this.replicas.flatMap((r) => [r.apiserver, r.controllerManager, r.scheduler]) },
     );
     this.adminKubeconfig = pulumi.secret(
-      pulumi.all([pki.cas["kubernetes-ca"].certPem, pki.certs.admin.certPem, pki.certs.admin.keyPem, this.ready.id]).apply(([ca, certPem, keyPem]) =>
+      pulumi.all([pki.cas["kubernetes-ca"].certPem, pki.certs.admin.certPem, pki.certs.admin.keyPem]).apply(([ca, certPem, keyPem]) =>
         adminKubeconfig(spec, { kubernetesCa: { certPem: ca, keyPem: "" }, admin: { certPem, keyPem } }, adminServer),
       ),
     );

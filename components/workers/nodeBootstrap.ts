@@ -109,12 +109,13 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       { ...child, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork] },
     );
     // Through a master, with admin rights: when the node goes away (pool shrink,
-    // stack destroy, its host replaced), it is drained and deleted from the cluster
-    // before its host is.
-    this.membership = hostCommand(
+    // stack destroy), it is drained and deleted from the cluster before its host
+    // is. Not tied to the host's instance: a reprovisioned host is the same node,
+    // and re-running this would drain the new one.
+    this.membership = new command.remote.Command(
       `${name}-membership`,
-      ctx.admin,
       {
+        connection: ctx.admin.connection,
         create: `echo ${node.name} is a member of the cluster`,
         delete: [
           `if ${adminKubectl(`get node ${node.name}`)} >/dev/null 2>&1; then`,
@@ -125,8 +126,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         triggers: [node.name],
       },
       // The master and the control plane outlive this step on destroy, so the drain can run.
-      { ...child, dependsOn: [this.ready, ...ctx.controlPlaneReady] },
-      host,
+      { ...child, dependsOn: [this.ready, host.ready, ctx.admin.ready, ...ctx.controlPlaneReady] },
     );
     this.registerOutputs({ node: node.name });
   }

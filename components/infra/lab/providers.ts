@@ -161,8 +161,20 @@ export interface HostInputs {
   statusScript: string;
 }
 
-/** Inputs whose change needs a new host (a new disk, identity or address), as on a cloud. */
-export const HOST_REPLACE_KEYS = ["stack", "name", "imageRootfs", "identity"];
+/** Inputs that make it another host altogether: a new Pulumi resource. */
+export const HOST_REPLACE_KEYS = ["stack", "name"];
+
+/**
+ * Inputs whose change needs a new machine (a new disk, identity or address), as
+ * on a cloud. The lab reprovisions such a host inside an update (old host purged,
+ * new one booted from an empty disk: a new host key, so every step on it runs
+ * again) rather than as a Pulumi replacement: a replacement of a host that must
+ * go before its successor starts (same name, same address) is a
+ * delete-before-replace, and the engine then deletes everything that depends on
+ * the host first (the whole control plane, every node's drain, the add-ons),
+ * all at once. Updates keep the graph's order, so masters can roll.
+ */
+export const HOST_REPROVISION_KEYS = ["imageRootfs", "identity"];
 
 export const hostProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: HostInputs) {
@@ -190,7 +202,12 @@ export const hostProvider: pulumi.dynamic.ResourceProvider = {
     // Same name, same addresses: the old host must be gone before the new one starts.
     return { changes: c.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
   },
-  async update(_id: string, _olds: HostInputs, news: HostInputs) {
+  async update(_id: string, olds: HostInputs, news: HostInputs) {
+    if (HOST_REPROVISION_KEYS.some((k) => olds[k as keyof HostInputs] !== news[k as keyof HostInputs])) {
+      // A new machine: nothing of the old disk survives.
+      await runJson(`removing lab host ${olds.name} to reprovision it`, olds.purgeScript);
+      await runJson(`removing leftovers of lab host ${news.name}`, news.purgeScript);
+    }
     const r = await runJson(`lab host ${news.name}`, news.upScript);
     return { outs: { ...news, state: "running", hostKey: r.hostKey } };
   },

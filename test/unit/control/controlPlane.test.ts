@@ -86,7 +86,8 @@ const isSecret = (o: pulumi.Output<unknown>) => (o as any).isSecret as Promise<b
 describe("ControlPlane", () => {
   it("registers a MasterBootstrap with etcd, apiserver, controller-manager and scheduler per master", async () => {
     const cp = new ControlPlane("cp", args());
-    await promise(cp.adminKubeconfig);
+    // `ready` is registered once every daemon's step is.
+    await promise(cp.ready.urn);
     const names = registered.map((r) => r.name);
     for (const m of ["m1", "m2", "m3"]) {
       for (const step of ["binaries-push", "binaries-install", "etcd", "etcd-ready", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {

@@ -13,12 +13,31 @@ describe("lab providers", () => {
     await expect(runJson("lab host m1", "echo boom >&2; exit 4")).rejects.toThrow(/^lab host m1 failed \(exit 4\):\nboom/);
   });
 
-  test("a host is replaced when its identity or image changes, updated in place otherwise", async () => {
+  test("a host is a new resource only under another name; identity or image changes are updates that reprovision it", async () => {
     const diff = hostProvider.diff!;
     expect(await diff("id", { ...base, state: "running" } as never, base as never)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
-    expect(await diff("id", base as never, { ...base, identity: '{"zone":"z2"}' } as never)).toMatchObject({ changes: true, replaces: ["identity"], deleteBeforeReplace: true });
-    expect(await diff("id", base as never, { ...base, imageRootfs: "/img/b/rootfs" } as never)).toMatchObject({ replaces: ["imageRootfs"] });
+    expect(await diff("id", base as never, { ...base, identity: '{"zone":"z2"}' } as never)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await diff("id", base as never, { ...base, imageRootfs: "/img/b/rootfs" } as never)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await diff("id", base as never, { ...base, name: "m2" } as never)).toMatchObject({ replaces: ["name"], deleteBeforeReplace: true });
     expect(await diff("id", base as never, { ...base, authorizedKey: "k2" } as never)).toMatchObject({ changes: true, replaces: [] });
+  });
+
+  test("an update with a new identity purges the old host before booting the new one; other updates keep the disk", async () => {
+    const log = require("path").join(require("os").tmpdir(), `keelson-reprovision-${process.pid}`);
+    const step = (what: string, json = "{}") => `echo ${what} >> ${log}; echo '${json}'`;
+    const olds = { ...base, purgeScript: step("purge-old"), upScript: step("up-old") };
+    const news = { ...olds, identity: '{"zone":"z1","flavor":"b"}', purgeScript: step("purge-new"), upScript: step("up-new", '{"hostKey":"ssh-ed25519 NEW"}') };
+    const fs = require("fs");
+    try {
+      fs.rmSync(log, { force: true });
+      await expect(hostProvider.update!("id", olds as never, news as never)).resolves.toMatchObject({ outs: { hostKey: "ssh-ed25519 NEW" } });
+      expect(fs.readFileSync(log, "utf8")).toBe("purge-old\npurge-new\nup-new\n");
+      fs.rmSync(log, { force: true });
+      await hostProvider.update!("id", olds as never, { ...news, identity: olds.identity } as never);
+      expect(fs.readFileSync(log, "utf8")).toBe("up-new\n");
+    } finally {
+      fs.rmSync(log, { force: true });
+    }
   });
 
   test("a host that refresh found stopped makes up update it", async () => {
