@@ -10,6 +10,7 @@
 //  - one master stopped: nodes stay Ready (the master proxy moves them) and new pods schedule;
 //  - a pool grown from 1 to 2 per zone adds only the new nodes, and shrunk back removes
 //    (drains and deletes) only those.
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -37,7 +38,7 @@ const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.63.0";
 jest.setTimeout(40 * 60_000);
 
 /** The lab stack's own spec, with this run's address ranges and room for the grown pool. */
-function labSpec(defaultPoolSize: number): Record<string, any> {
+function labSpec(defaultPoolSize: number, masterFlavor?: string): Record<string, any> {
   const text = fs
     .readFileSync(path.join(projectRoot, "stacks", "Pulumi.lab.yaml"), "utf8")
     .replace(/\b10\.88\./g, `10.${o}.`)
@@ -48,9 +49,10 @@ function labSpec(defaultPoolSize: number): Record<string, any> {
   spec.name = "wk";
   spec.infrastructure.maxHosts = 12;
   spec.workerPools.find((p: { name: string }) => p.name === "default").sizePerZone = defaultPoolSize;
+  if (masterFlavor) spec.masters.flavor = masterFlavor;
   return spec;
 }
-const writeSpec = (size: number) => fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size) } }));
+const writeSpec = (size: number, masterFlavor?: string) => fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size, masterFlavor) } }));
 
 const ssh = (ip: string, script: string) => sshAs(keyFile, ip, script);
 const kubectl = (...args: string[]) => sh(kubectlBin, ["--kubeconfig", kubeconfig, "--request-timeout=20s", ...args]);
@@ -286,4 +288,64 @@ test("shrinking it back drains and removes only the nodes it drops", async () =>
   expect(nodes().map((n) => n.name).sort()).toEqual([...workerNames].sort());
   const web = pods("app=web");
   expect(web.filter((p) => grown.includes(p.node))).toEqual([]);
+});
+
+test("a new masters' flavor replaces every master host, one at a time: same etcd cluster, every object kept, the API answering", async () => {
+  const masterIps = [1, 2, 3].map((z) => `10.${o}.${z}.4`);
+  const etcdctl = `ETCDCTL_API=3 /usr/local/bin/etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key`;
+  const clusterId = () => /"cluster_id":(\d+)/.exec(ssh(masterIps[1], `${etcdctl} --endpoints=https://127.0.0.1:2379 endpoint status -w json`).stdout)?.[1];
+  const hostKeys = () => masterIps.map((ip) => ssh(ip, "cat /etc/ssh/ssh_host_ed25519_key.pub").stdout.trim());
+  // 1,000 objects through the API.
+  const items = Array.from({ length: 1000 }, (_, i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `keep-${i}`, namespace: "default", labels: { keep: "yes" } }, data: { i: String(i) } }));
+  const created = sh(kubectlBin, ["--kubeconfig", kubeconfig, "create", "-f", "-"], 300_000, stringify({ apiVersion: "v1", kind: "List", items }));
+  expect(created.stderr).toBe("");
+  const count = () => JSON.parse(kubectlOk("get", "configmaps", "-l", "keep=yes", "-o", "json")).items.length;
+  expect(count()).toBe(1000);
+  const idBefore = clusterId();
+  const keysBefore = hostKeys();
+  expect(idBefore).toMatch(/^\d+$/);
+
+  // A client polling once a second through any master, as every node's master proxy does.
+  const stop = path.join(work, "poll.stop");
+  const pollLog = path.join(work, "poll.log");
+  const poller = spawn("bash", ["-c", [
+    "ok=0; failed=0",
+    `while [ ! -f ${stop} ]; do`,
+    "  good=0",
+    `  for ip in ${masterIps.join(" ")}; do`,
+    `    if ${kubectlBin} --kubeconfig ${kubeconfig} --request-timeout=3s --server https://$ip:6443 get configmap keep-7 >/dev/null 2>&1; then good=1; break; fi`,
+    "  done",
+    "  if [ $good = 1 ]; then ok=$((ok+1)); else failed=$((failed+1)); fi",
+    "  sleep 1",
+    "done",
+    `echo "$ok $failed" > ${pollLog}`,
+  ].join("\n")], { stdio: "ignore" });
+  const polled = new Promise<void>((r) => poller.on("close", () => r()));
+
+  writeSpec(1, "lab.v1x1");
+  const up = pulumiOk(["up", "--yes", "--stack", stack], opts);
+  fs.writeFileSync(stop, "");
+  await polled;
+  const [ok, failed] = fs.readFileSync(pollLog, "utf8").trim().split(" ").map(Number);
+  console.log(`masters replaced: the API answered ${ok} polls and failed ${failed} during the change`);
+
+  // One LabHost update per master, each a new machine (new host key), in order.
+  expect(up).toMatch(/3 updated/);
+  const order = ["lab-master-1", "lab-master-2", "lab-master-3"].map((m) => up.indexOf(`lab-host-wk-${m.slice(4)} updated`));
+  expect(order.every((i) => i > 0)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
+  const keysAfter = hostKeys();
+  keysAfter.forEach((k, i) => expect(k).not.toBe(keysBefore[i]));
+  for (const ip of masterIps) expect(ssh(ip, "grep -o 'lab.v1x1' /etc/keelson/host.json | head -1").stdout.trim()).toBe("lab.v1x1");
+  // The same cluster, three healthy members, every object.
+  expect(clusterId()).toBe(idBefore);
+  const health = ssh(masterIps[0], `${etcdctl} --endpoints=${masterIps.map((ip) => `https://${ip}:2379`).join(",")} endpoint health`);
+  expect(health.status).toBe(0);
+  expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(3);
+  expect(ssh(masterIps[0], `${etcdctl} --endpoints=https://127.0.0.1:2379 member list`).stdout.trim().split("\n")).toHaveLength(3);
+  expect(count()).toBe(1000);
+  expect(failed).toBeLessThanOrEqual(3);
+  expect(ok).toBeGreaterThan(30);
+  expect(nodes().every((n) => n.ready)).toBe(true);
+  pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
