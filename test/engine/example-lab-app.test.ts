@@ -9,9 +9,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { cleanupStack, listStackLeftovers } from "../../components/infra/lab/cleanup";
 import { VERSIONS } from "../../components/releases";
+import { labSpecCopy } from "./lib/labSpec";
 import { projectRoot, pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
 import { sh, until } from "./lib/shell";
 
@@ -30,14 +31,7 @@ jest.setTimeout(40 * 60_000);
 
 /** The lab stack's spec with this test's address ranges: 3 masters and one virtual worker per zone. */
 function writeStack(expose: boolean): void {
-  const text = fs
-    .readFileSync(path.join(projectRoot, "stacks", "Pulumi.lab.yaml"), "utf8")
-    .replace(/\b10\.88\./g, `10.${o}.`)
-    .replace(/\b10\.89\./g, `10.${o + 1}.`)
-    .replace(/\b10\.90\./g, `10.${o + 2}.`)
-    .replace(/\b10\.91\./g, `10.${o + 3}.`);
-  const spec = parse(text).config["keelson:cluster"];
-  spec.name = "ex";
+  const spec = labSpecCopy("ex", o);
   spec.workerPools = spec.workerPools.filter((p: { name: string }) => p.name === "default");
   fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": spec, "app:expose": expose } }));
 }

@@ -14,10 +14,11 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { cleanupStack } from "../../components/infra/lab/cleanup";
 import { stackNames } from "../../components/infra/lab/naming";
-import { projectRoot, pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+import { labSpecCopy } from "./lib/labSpec";
+import { pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
 import { sh, ssh as sshAs, until } from "./lib/shell";
 
 const fixture = path.join(__dirname, "fixtures", "workers-lab");
@@ -39,14 +40,7 @@ jest.setTimeout(40 * 60_000);
 
 /** The lab stack's own spec, with this run's address ranges and room for the grown pool. */
 function labSpec(defaultPoolSize: number, masterFlavor?: string): Record<string, any> {
-  const text = fs
-    .readFileSync(path.join(projectRoot, "stacks", "Pulumi.lab.yaml"), "utf8")
-    .replace(/\b10\.88\./g, `10.${o}.`)
-    .replace(/\b10\.89\./g, `10.${o + 1}.`)
-    .replace(/\b10\.90\./g, `10.${o + 2}.`)
-    .replace(/\b10\.91\./g, `10.${o + 3}.`);
-  const spec = parse(text).config["keelson:cluster"];
-  spec.name = "wk";
+  const spec = labSpecCopy("wk", o);
   spec.infrastructure.maxHosts = 12;
   spec.workerPools.find((p: { name: string }) => p.name === "default").sizePerZone = defaultPoolSize;
   if (masterFlavor) spec.masters.flavor = masterFlavor;
