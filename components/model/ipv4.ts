@@ -1,6 +1,10 @@
-// IPv4 arithmetic for the cluster model (pure). Addresses are unsigned 32-bit
-// numbers; a CIDR is {network, prefix}. Parsing returns undefined instead of
-// throwing, so the validator can report every bad field at once.
+// IPv4 arithmetic (pure, no dependencies): the project's one implementation.
+// The model uses it directly; components/pki/ipmath.ts wraps it for code that
+// throws with a field path, and the policy pack (policies/rules/cidr.ts) reads
+// CIDRs through it too, so every part agrees on what an address is.
+// Addresses are unsigned 32-bit numbers; a CIDR is {network, prefix}. Parsing
+// returns undefined instead of throwing, so the validator can report every bad
+// field at once.
 
 export interface Cidr {
   readonly network: number;
@@ -25,23 +29,35 @@ export function mask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** Why `text` is not a network CIDR, or undefined when it is one. */
-export function cidrProblem(text: string): string | undefined {
+/**
+ * An "a.b.c.d/p" text read leniently: the network it lies in, and whether the
+ * address had host bits set ("10.0.0.5/24" lies in 10.0.0.0/24). Undefined when
+ * the text is not of that form. The strict readers below and the callers that
+ * phrase their own errors (ipmath) or tolerate host bits (the policy pack) all
+ * start here, so there is one parser.
+ */
+export function readCidr(text: string): { cidr: Cidr; hostBitsSet: boolean } | undefined {
   const m = /^([^/]+)\/(\d{1,2})$/.exec(text);
-  if (!m) return `${JSON.stringify(text)} is not an IPv4 CIDR like 10.88.1.0/24`;
+  if (!m) return undefined;
   const ip = parseIp(m[1]);
   const prefix = Number(m[2]);
-  if (ip === undefined || prefix > 32) return `${JSON.stringify(text)} is not an IPv4 CIDR like 10.88.1.0/24`;
-  if (((ip & mask(prefix)) >>> 0) !== ip) {
-    return `${text} has host bits set (the network is ${formatIp((ip & mask(prefix)) >>> 0)}/${prefix})`;
-  }
+  if (ip === undefined || prefix > 32) return undefined;
+  const network = (ip & mask(prefix)) >>> 0;
+  return { cidr: { network, prefix }, hostBitsSet: network !== ip };
+}
+
+/** Why `text` is not a network CIDR, or undefined when it is one. */
+export function cidrProblem(text: string): string | undefined {
+  const r = readCidr(text);
+  if (!r) return `${JSON.stringify(text)} is not an IPv4 CIDR like 10.88.1.0/24`;
+  if (r.hostBitsSet) return `${text} has host bits set (the network is ${formatCidr(r.cidr)})`;
   return undefined;
 }
 
+/** A network CIDR (no host bits set), or undefined. */
 export function parseCidr(text: string): Cidr | undefined {
-  if (cidrProblem(text) !== undefined) return undefined;
-  const [ip, prefix] = text.split("/");
-  return { network: parseIp(ip)!, prefix: Number(prefix) };
+  const r = readCidr(text);
+  return r && !r.hostBitsSet ? r.cidr : undefined;
 }
 
 /** Like parseCidr, for values the schema has already checked. */
@@ -69,6 +85,11 @@ export function containsIp(c: Cidr, ip: number): boolean {
   return ((ip & mask(c.prefix)) >>> 0) === c.network;
 }
 
+/** Whether `outer` holds every address of `inner`. */
+export function containsCidr(outer: Cidr, inner: Cidr): boolean {
+  return inner.prefix >= outer.prefix && containsIp(outer, inner.network);
+}
+
 export function offsetOf(c: Cidr, ip: number): number | undefined {
   return containsIp(c, ip) ? ip - c.network : undefined;
 }
@@ -88,8 +109,5 @@ export function subnetAt(parent: Cidr, newPrefix: number, index: number): Cidr |
 
 /** RFC 1918 private ranges: 10/8, 172.16/12, 192.168/16. */
 export function isPrivate(c: Cidr): boolean {
-  return ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some((r) => {
-    const outer = parseCidr(r)!;
-    return c.prefix >= outer.prefix && overlaps(outer, c);
-  });
+  return ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some((r) => containsCidr(parseCidr(r)!, c));
 }

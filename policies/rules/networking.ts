@@ -3,13 +3,15 @@
 // Seed 001: a default portable /29 has 8 addresses: 3 reserved (network,
 // gateway, broadcast), 1 for the zone's Ingress ALB, 4 for LoadBalancers.
 import { ClusterView, Found, Violation, clusterLabel, known, label, violation } from "./model";
-import { Cidr, containsIp, overlaps, parseCidr, parseIp } from "./cidr";
+import { parseCidr } from "./cidr";
+import { containsIp, overlaps, parseIp, size as cidrSize, type Cidr } from "../../components/model/ipv4";
 import type { PortableSubnetProps } from "../../components/types";
 
 const DEFAULT_RESERVED = 3;
 
 function usable(p: Found<PortableSubnetProps>): number | undefined {
-  const size = p.props.size ?? (parseCidr(p.props.cidr) ? 2 ** (32 - parseCidr(p.props.cidr)!.prefix) : undefined);
+  const c = parseCidr(p.props.cidr);
+  const size = p.props.size ?? (c ? cidrSize(c) : undefined);
   if (!known(size)) return undefined;
   return size - (p.props.reserved?.length ?? DEFAULT_RESERVED);
 }

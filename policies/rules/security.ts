@@ -1,7 +1,8 @@
 // Security settings of the cluster's master: who may reach the public service
 // endpoint, and the apiserver switches IKS always turns on (or off).
 import { ClusterView, Violation, known, label, violation } from "./model";
-import { containsCidr, parseCidr } from "./cidr";
+import { parseCidr } from "./cidr";
+import { containsCidr } from "../../components/model/ipv4";
 import type { AllowlistConfig } from "./config";
 
 /** public-endpoint-allowlist: a public service endpoint only with an allow-list of source CIDRs. */

@@ -187,6 +187,12 @@ describe("security", () => {
       expect.stringContaining("allows 10.88.0.0/16 on its public service endpoint, outside the sources this pack allows (192.0.2.0/24)"),
     ]);
   });
+  test("an allow-list entry with host bits is checked as the network it lies in", () => {
+    const view = labWith((find) => Object.assign(find("lab"), { serviceEndpoints: { public: true, private: true, publicAllowlist: ["192.0.2.77/24", "198.51.100.9/24"] } }));
+    expect(messages(publicEndpointAllowlist(view, { allowedSourceCidrs: ["192.0.2.0/24"] }))).toEqual([
+      expect.stringContaining("allows 198.51.100.9/24 on its public service endpoint, outside the sources this pack allows"),
+    ]);
+  });
   test("a private-only endpoint needs no allow-list", () => {
     const view = labWith((find) => Object.assign(find("lab"), { serviceEndpoints: { public: false, private: true, publicAllowlist: [] } }));
     expect(publicEndpointAllowlist(view, DEFAULTS.allowlist)).toEqual([]);

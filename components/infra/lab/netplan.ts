@@ -13,7 +13,8 @@
 //               public ns has no route to any private range, so private IPs
 //               are unreachable from it
 // Nothing has a default route out of the lab and nothing is NATed.
-import { intToIp, ipToInt, parseCidr } from "../../pki/ipmath";
+import { parseCidr } from "../../pki/ipmath";
+import { addressAt, cidr, containsIp, formatCidr, overlaps as cidrsOverlap, parseIp, size, subnetAt } from "../../model/ipv4";
 import type { HostSpec, NetworkSpec, SegmentSpec } from "../driver";
 import { bridgeName, routerLinkNames, stackNames, validateHostName } from "./naming";
 
@@ -46,36 +47,29 @@ export interface NetworkPlan {
   hasPublic: boolean;
 }
 
-function hostBits(prefix: number): number {
-  return 2 ** (32 - prefix);
-}
-
 /** The first usable address of a CIDR, with the CIDR's prefix (a gateway). */
 export function gatewayOf(cidr: string, field: string): string {
   const c = parseCidr(cidr, field);
   if (c.prefix > 30) throw new Error(`${field}: ${cidr} is too small for a gateway and hosts (at most /30)`);
-  return `${intToIp(c.network + 1)}/${c.prefix}`;
+  return `${addressAt(c, 1)}/${c.prefix}`;
 }
 
-export function ipInCidr(ip: string, cidr: string): boolean {
-  const c = parseCidr(cidr, "cidr");
-  const n = ipToInt(ip);
-  return n >= c.network && n < c.network + hostBits(c.prefix);
+/** Whether `ip` lies in `block`; false for a value that is not an address (validIp reports those). */
+export function ipInCidr(ip: string, block: string): boolean {
+  const n = parseIp(ip);
+  return n !== undefined && containsIp(parseCidr(block, "cidr"), n);
 }
 
 function validIp(ip: string, field: string): string {
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip ?? "") || ip.split(".").some((o) => Number(o) > 255)) {
-    throw new Error(`${field}: ${JSON.stringify(ip)} is not an IPv4 address`);
-  }
+  if (parseIp(ip ?? "") === undefined) throw new Error(`${field}: ${JSON.stringify(ip)} is not an IPv4 address`);
   return ip;
 }
 
 /** The stack's management /30, derived from its name so two stacks get different ones. */
 export function mgmtLink(tag: string): NetworkPlan["mgmt"] {
-  const base = ipToInt("100.64.0.0");
-  const block = parseInt(tag, 16) % (1 << 20); // 2^22 addresses / 4
-  const net = base + block * 4;
-  return { cidr: `${intToIp(net)}/30`, router: intToIp(net + 1), root: intToIp(net + 2) };
+  const range = cidr(MGMT_RANGE);
+  const link = subnetAt(range, 30, parseInt(tag, 16) % (size(range) / 4))!;
+  return { cidr: formatCidr(link), router: addressAt(link, 1), root: addressAt(link, 2) };
 }
 
 function checkSegment(s: SegmentSpec, i: number): void {
@@ -91,11 +85,7 @@ function checkSegment(s: SegmentSpec, i: number): void {
 }
 
 function overlaps(a: string, b: string): boolean {
-  const x = parseCidr(a, "a");
-  const y = parseCidr(b, "b");
-  const xe = x.network + hostBits(x.prefix);
-  const ye = y.network + hostBits(y.prefix);
-  return x.network < ye && y.network < xe;
+  return cidrsOverlap(parseCidr(a, "a"), parseCidr(b, "b"));
 }
 
 export function networkPlan(stack: string, spec: NetworkSpec, labRoot?: string): NetworkPlan {

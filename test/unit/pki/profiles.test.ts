@@ -7,7 +7,7 @@ import {
   splitSans,
   type PkiInput,
 } from "../../../components/pki/profiles";
-import { firstServiceIp, parseCidr, cidrContains, cidrsOverlap } from "../../../components/pki/ipmath";
+import { firstServiceIp, parseCidr, cidrContains, cidrsOverlap, ipToInt, intToIp } from "../../../components/pki/ipmath";
 
 const input: PkiInput = {
   clusterName: "mycluster",
@@ -28,6 +28,19 @@ describe("ipmath", () => {
   it("rejects host bits and garbage with the field path", () => {
     expect(() => parseCidr("172.21.0.5/16", "spec.serviceSubnet")).toThrow(/spec.serviceSubnet: .*host bits/);
     expect(() => parseCidr("300.1.0.0/16", "spec.podSubnet")).toThrow(/spec.podSubnet/);
+  });
+  it("keeps its own wording on top of model/ipv4", () => {
+    expect(() => parseCidr("172.21.0.5/16", "s")).toThrow(new Error("s: 172.21.0.5/16 has host bits set (network address is 172.21.0.0/16)"));
+    expect(() => parseCidr("010.0.0.0/8", "s")).toThrow(new Error('s: "010.0.0.0/8" is not an IPv4 CIDR like 172.21.0.0/16'));
+    expect(() => parseCidr("10.0.0.0/33", "s")).toThrow(/is not an IPv4 CIDR/);
+    expect(() => firstServiceIp("10.0.0.0/31", "svc")).toThrow(new Error("svc: 10.0.0.0/31 is too small for a service range"));
+    expect(() => cidrsOverlap("10.0.0.0/8", "x")).toThrow(/^inner: "x" is not an IPv4 CIDR/);
+    expect(parseCidr("0.0.0.0/0", "s")).toEqual({ network: 0, prefix: 0 });
+    expect(ipToInt("255.255.255.255")).toBe(0xffffffff);
+    expect(intToIp(0xffffffff)).toBe("255.255.255.255");
+    expect(() => ipToInt("10.0.0.256")).toThrow('"10.0.0.256" is not an IPv4 address');
+    expect(cidrContains("0.0.0.0/0", "255.255.255.255/32")).toBe(true);
+    expect(cidrsOverlap("10.0.0.8/29", "10.0.0.0/28")).toBe(true);
   });
   it("knows containment and overlap", () => {
     expect(cidrContains("172.30.0.0/16", "172.30.4.0/24")).toBe(true);
