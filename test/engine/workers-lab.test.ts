@@ -290,10 +290,10 @@ test("a new masters' flavor replaces every master host, one at a time: same etcd
   const clusterId = () => /"cluster_id":(\d+)/.exec(ssh(masterIps[1], `${etcdctl} --endpoints=https://127.0.0.1:2379 endpoint status -w json`).stdout)?.[1];
   const hostKeys = () => masterIps.map((ip) => ssh(ip, "cat /etc/ssh/ssh_host_ed25519_key.pub").stdout.trim());
   // 1,000 objects through the API.
-  const items = Array.from({ length: 1000 }, (_, i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `keep-${i}`, namespace: "default", labels: { keep: "yes" } }, data: { i: String(i) } }));
-  const created = sh(kubectlBin, ["--kubeconfig", kubeconfig, "create", "-f", "-"], 300_000, stringify({ apiVersion: "v1", kind: "List", items }));
+  const items = Array.from({ length: 1000 }, (_, i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `keep-${i}`, namespace: "default", labels: { keep: "day2" } }, data: { i: String(i) } }));
+  const created = sh(kubectlBin, ["--kubeconfig", kubeconfig, "create", "-f", "-"], 300_000, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
   expect(created.stderr).toBe("");
-  const count = () => JSON.parse(kubectlOk("get", "configmaps", "-l", "keep=yes", "-o", "json")).items.length;
+  const count = () => JSON.parse(kubectlOk("get", "configmaps", "-l", "keep=day2", "-o", "json")).items.length;
   expect(count()).toBe(1000);
   const idBefore = clusterId();
   const keysBefore = hostKeys();
