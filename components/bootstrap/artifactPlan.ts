@@ -7,7 +7,7 @@
 // Either way the host ends with the same files in /usr/local/bin, installed
 // with `install` (a new inode, so a running daemon's binary is never rewritten
 // in place) and only after every checksum matched.
-import { ARTIFACT_DIR, BIN_DIR } from "../control/render/paths";
+import { ARTIFACT_DIR, BIN_DIR } from "./host/paths";
 
 /** kubernetes (control plane and node binaries), etcd, flannel (the pod network agent). */
 export type Product = "kubernetes" | "etcd" | "flannel";

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
-import { hostCommand, hostCopy } from "./hostCommand";
+import { hostCommand, hostCopy } from "./host/hostCommand";
 import { VERSIONS, kubernetesRelease } from "../releases";
 import { downloadScript, installScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
 

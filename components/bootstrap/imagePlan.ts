@@ -3,7 +3,7 @@
 // into containerd's k8s.io namespace (where the kubelet's CRI looks), and then
 // verified by manifest digest, so a node runs exactly the image that was built.
 import { createHash } from "crypto";
-import { IMAGE_DIR } from "../workers/render/paths";
+import { IMAGE_DIR } from "./host/paths";
 
 export interface ImageArchive {
   /** Short name: pause, coredns. */

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
 import { cacheRoot } from "./artifacts";
-import { hostCommand, hostCopy } from "./hostCommand";
+import { hostCommand, hostCopy } from "./host/hostCommand";
 import { imageBundleDir, imageSetKey, importScript, validateImages, type ImageArchive } from "./imagePlan";
 
 /** Where toolchain/images.mjs puts the bundle (or an air-gapped mirror, with KEELSON_IMAGES_DIR). */

@@ -16,26 +16,25 @@ import type { MasterReplicaProps } from "../types";
 import type { ProvisionedHost } from "../infra/driver";
 import type { ArtifactSource } from "../bootstrap/artifacts";
 import { CONTROL_PLANE_BINARIES } from "../bootstrap/artifactPlan";
+import { applyCommand, bundleStdin, stableCheck } from "../bootstrap/host/commands";
+import { hostCommand } from "../bootstrap/host/hostCommand";
+import { BIN_DIR } from "../bootstrap/host/paths";
 import { ClusterPki } from "../pki/clusterPki";
 import type { MasterIdentity } from "../pki/profiles";
 import {
   adminKubeconfig,
   apiServerFiles,
   apiServerReadyCheck,
-  applyCommand,
-  bundleStdin,
   controllerManagerFiles,
   etcdFiles,
   etcdHealthCheck,
   schedulerFiles,
-  stableCheck,
   type MasterPems,
 } from "./render/bundles";
 import * as path from "path";
-import { AUDIT_LOG, BIN_DIR, kubeconfigPath } from "./render/paths";
+import { AUDIT_LOG, kubeconfigPath } from "./render/paths";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
 import { etcdJoinedCheck, etcdMembershipScript, memberReadyCheck } from "./render/etcdMembership";
-import { hostCommand } from "../bootstrap/hostCommand";
 import { DEFAULTS, apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec, type Endpoint } from "./render/spec";
 
 export interface ControlPlaneArgs {

@@ -69,7 +69,7 @@ export interface ProvisionedHost {
   /**
    * Changes exactly when the host is a new machine (a replacement with an empty
    * disk), never when it is only updated or rebooted: every step on the host
-   * runs again when it changes (components/bootstrap/hostCommand.ts).
+   * runs again when it changes (components/bootstrap/host/hostCommand.ts).
    */
   instance: pulumi.Input<string>;
   traits: HostTraits;

@@ -2,10 +2,11 @@
 // requests, Secrets encrypted at rest, an audit log with rotation.
 import { stringify } from "yaml";
 import type { MasterIdentity } from "../../pki/profiles";
-import { AUDIT_LOG, AUDIT_POLICY, BIN_DIR, ENCRYPTION_CONFIG, pki } from "./paths";
+import { BIN_DIR } from "../../bootstrap/host/paths";
+import { renderUnit } from "../../bootstrap/host/systemd";
+import { AUDIT_LOG, AUDIT_POLICY, ENCRYPTION_CONFIG, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
 import { etcdClientUrls } from "./spec";
-import { renderUnit } from "./systemd";
 
 /**
  * EncryptionConfiguration: aescbc first (what new writes use), identity last so

@@ -1,20 +1,17 @@
-// Per-daemon file sets and the commands that apply them on a master. One bundle
+// Per-daemon file sets and the checks that follow them on a master (the generic
+// apply/wait commands are in components/bootstrap/host/commands.ts). One bundle
 // per daemon, so a change restarts only the daemon whose files changed (the
 // bundle is the stdin of its own remote command; new content = a new command run).
 import type { MasterIdentity } from "../../pki/profiles";
 import { auditPolicy, apiServerUnit, encryptionConfig } from "./apiserver";
 import { controllerManagerUnit, schedulerUnit } from "./controllers";
 import { etcdctl, etcdUnit } from "./etcd";
-import type { HostFile } from "./files";
-import { renderFileBundle } from "./files";
-import { renderKubeconfig } from "./kubeconfig";
-import { AUDIT_POLICY, BIN_DIR, ENCRYPTION_CONFIG, UNIT_DIR, kubeconfigPath, pki } from "./paths";
+import { waitFor, type Pem } from "../../bootstrap/host/commands";
+import type { HostFile } from "../../bootstrap/host/files";
+import { renderKubeconfig } from "../../bootstrap/host/kubeconfig";
+import { BIN_DIR, UNIT_DIR } from "../../bootstrap/host/paths";
+import { AUDIT_POLICY, ENCRYPTION_CONFIG, kubeconfigPath, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
-
-export interface Pem {
-  certPem: string;
-  keyPem: string;
-}
 
 /** Every PEM the masters need, resolved (secret values inside an apply). */
 export interface MasterPems {
@@ -105,39 +102,6 @@ export function adminKubeconfig(s: ControlPlaneSpec, p: Pick<MasterPems, "kubern
   return renderKubeconfig({ clusterName: s.clusterName, server, caPem: p.kubernetesCa.certPem, user: "kubernetes-admin", ...p.admin });
 }
 
-/** Polls `check` every 2 s for up to `seconds`; on timeout shows the unit's journal and fails. */
-export function waitFor(check: string, seconds: number, unit: string, what: string): string {
-  const tries = Math.ceil(seconds / 2);
-  return [
-    `i=0; until ${check} >/dev/null 2>&1; do`,
-    `  i=$((i+1)); if [ $i -ge ${tries} ]; then echo "${what} not ready after ${seconds}s" >&2; journalctl -u ${unit} -n 40 --no-pager >&2 || true; exit 1; fi`,
-    "  sleep 2",
-    "done",
-  ].join("\n");
-}
-
-/**
- * The remote command for one daemon (or a few that share files): write its
- * files (bundle on stdin), run `before`, then (re)start it. `--no-block` for etcd: a member's start completes only once it
- * reaches quorum, so the three members must be starting at the same time.
- */
-export function applyCommand(unit: string | string[], opts: { noBlock?: boolean; after?: string; before?: string } = {}): string {
-  const units = (Array.isArray(unit) ? unit : [unit]).join(" ");
-  return [
-    "set -e",
-    "sh -s",
-    ...(opts.before ? [opts.before] : []),
-    "systemctl daemon-reload",
-    `systemctl enable ${units} >/dev/null 2>&1`,
-    `systemctl restart ${opts.noBlock ? "--no-block " : ""}${units}`,
-    ...(opts.after ? [opts.after] : []),
-  ].join("\n");
-}
-
-export function bundleStdin(files: HostFile[]): string {
-  return renderFileBundle(files);
-}
-
 export function etcdHealthCheck(): string {
   return waitFor(`${etcdctl(["https://127.0.0.1:2379"])} endpoint health`, 240, "etcd", "etcd");
 }
@@ -145,13 +109,3 @@ export function etcdHealthCheck(): string {
 export function apiServerReadyCheck(): string {
   return waitFor(`${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz`, 180, "kube-apiserver", "kube-apiserver");
 }
-
-/** A daemon with no reachable health port from the host's tools: active and not restarting for 6 s. */
-export function stableCheck(unit: string): string {
-  return [
-    waitFor(`systemctl is-active --quiet ${unit}`, 60, unit, unit),
-    `r1=$(systemctl show -p NRestarts --value ${unit}); sleep 6; r2=$(systemctl show -p NRestarts --value ${unit})`,
-    `if [ "$r1" != "$r2" ] || ! systemctl is-active --quiet ${unit}; then echo "${unit} is restarting" >&2; journalctl -u ${unit} -n 40 --no-pager >&2; exit 1; fi`,
-  ].join("\n");
-}
-

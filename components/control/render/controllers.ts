@@ -1,8 +1,9 @@
 // kube-controller-manager and kube-scheduler: one active replica per cluster,
 // chosen by leader election; each talks to the apiserver on its own master.
-import { BIN_DIR, kubeconfigPath, pki } from "./paths";
+import { BIN_DIR } from "../../bootstrap/host/paths";
+import { renderUnit } from "../../bootstrap/host/systemd";
+import { kubeconfigPath, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
-import { renderUnit } from "./systemd";
 
 export function controllerManagerFlags(s: ControlPlaneSpec): string[] {
   const kc = kubeconfigPath("controller-manager");

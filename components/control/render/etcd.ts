@@ -1,11 +1,12 @@
 // etcd: one member per master, TLS everywhere, client certificates required on
 // both the client and the peer port.
 import type { MasterIdentity } from "../../pki/profiles";
-import { BIN_DIR, ETCD_DATA_DIR, pki } from "./paths";
+import { BIN_DIR } from "../../bootstrap/host/paths";
+import { renderUnit } from "../../bootstrap/host/systemd";
+import { ETCD_DATA_DIR, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
 import { etcdMemberName } from "./spec";
 import { MEMBERSHIP_ENV } from "./etcdMembership";
-import { renderUnit } from "./systemd";
 
 export function etcdFlags(s: ControlPlaneSpec, m: MasterIdentity): string[] {
   const member = pki.etcdCert("member");

@@ -13,7 +13,8 @@
 // ETCD_INITIAL_CLUSTER{,_STATE} from its environment). Pure: no Pulumi.
 import type { MasterIdentity } from "../../pki/profiles";
 import { etcdctl } from "./etcd";
-import { BIN_DIR, ETCD_DATA_DIR, kubeconfigPath } from "./paths";
+import { BIN_DIR } from "../../bootstrap/host/paths";
+import { ETCD_DATA_DIR, kubeconfigPath } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
 import { etcdMemberName } from "./spec";
 

@@ -1,12 +1,10 @@
 // Where things live on a master host (kubeadm's layout, so operators find them).
-export const BIN_DIR = "/usr/local/bin";
-export const ARTIFACT_DIR = "/var/lib/keelson/artifacts";
+// What every host shares (BIN_DIR, UNIT_DIR, ...) is in components/bootstrap/host/paths.ts.
 export const K8S_DIR = "/etc/kubernetes";
 export const PKI_DIR = "/etc/kubernetes/pki";
 export const ETCD_PKI_DIR = "/etc/kubernetes/pki/etcd";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
 export const AUDIT_LOG = "/var/log/kubernetes/audit/audit.log";
-export const UNIT_DIR = "/etc/systemd/system";
 
 export const pki = {
   ca: `${PKI_DIR}/ca.crt`,

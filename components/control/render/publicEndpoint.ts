@@ -5,8 +5,8 @@
 // enabled and no allow-list, anyone may. The private side is untouched: nodes
 // and the machine running `pulumi up` reach masters on their private IPs.
 import type { MasterIdentity } from "../../pki/profiles";
-import type { HostFile } from "./files";
-import { UNIT_DIR } from "./paths";
+import type { HostFile } from "../../bootstrap/host/files";
+import { UNIT_DIR } from "../../bootstrap/host/paths";
 import type { ControlPlaneSpec } from "./spec";
 
 export const ALLOWLIST_UNIT = "keelson-public-endpoint-allowlist";

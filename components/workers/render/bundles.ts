@@ -1,10 +1,10 @@
 // Per-daemon file sets on a worker node. One bundle per daemon, each the stdin
 // of its own remote command, so a change restarts only the daemon it touches
 // (the same scheme as the masters: components/control/render/bundles.ts).
-import { UNIT_DIR } from "../../control/render/paths";
-import type { HostFile } from "../../control/render/files";
-import { renderKubeconfig } from "../../control/render/kubeconfig";
-import type { Pem } from "../../control/render/bundles";
+import type { Pem } from "../../bootstrap/host/commands";
+import type { HostFile } from "../../bootstrap/host/files";
+import { renderKubeconfig } from "../../bootstrap/host/kubeconfig";
+import { UNIT_DIR } from "../../bootstrap/host/paths";
 import { containerdConfig, type ContainerdOptions } from "./containerd";
 import { kubeletConfig, kubeletUnit, type KubeletOptions } from "./kubelet";
 import { kubeProxyConfig, kubeProxyUnit } from "./kubeProxy";

@@ -1,7 +1,7 @@
 // kube-proxy in iptables mode: Service ClusterIPs and NodePorts as NAT rules.
 import { stringify } from "yaml";
-import { BIN_DIR } from "../../control/render/paths";
-import { renderUnit } from "../../control/render/systemd";
+import { BIN_DIR } from "../../bootstrap/host/paths";
+import { renderUnit } from "../../bootstrap/host/systemd";
 import { KUBE_PROXY_CONFIG, nodeKubeconfig } from "./paths";
 import type { NodeClusterSpec, NodeIdentity } from "./spec";
 

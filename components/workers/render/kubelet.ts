@@ -4,8 +4,8 @@
 // admit it); it serves with the same certificate (SANs = its name and IPs), and
 // authenticates and authorizes callers (the apiserver for logs/exec) by webhook.
 import { stringify } from "yaml";
-import { BIN_DIR } from "../../control/render/paths";
-import { renderUnit } from "../../control/render/systemd";
+import { BIN_DIR } from "../../bootstrap/host/paths";
+import { renderUnit } from "../../bootstrap/host/systemd";
 import { CONTAINERD_SOCKET, KUBELET_CONFIG, NODE_CA, kubeletCert, kubeletKey, nodeKubeconfig } from "./paths";
 import { dnsServiceIp, type NodeClusterSpec, type NodeIdentity } from "./spec";
 

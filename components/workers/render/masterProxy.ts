@@ -3,7 +3,7 @@
 // https://127.0.0.1:<port>; haproxy forwards each connection to a healthy
 // master, so a master that goes down is invisible to the node. TLS passes
 // through untouched (the apiserver certificate carries 127.0.0.1).
-import { renderUnit } from "../../control/render/systemd";
+import { renderUnit } from "../../bootstrap/host/systemd";
 import { MASTER_PROXY_CONFIG } from "./paths";
 import type { NodeClusterSpec } from "./spec";
 

@@ -13,7 +13,6 @@ export const CNI_CONF_DIR = "/etc/cni/net.d";
 export const CNI_BIN_DIR = "/usr/lib/cni"; // Debian's containernetworking-plugins
 export const CNI_CONFLIST = `${CNI_CONF_DIR}/10-keelson.conflist`;
 export const CNI_RENDER_SCRIPT = "/usr/local/lib/keelson/cni-config.sh";
-export const IMAGE_DIR = "/var/lib/keelson/images";
 
 export const nodeKubeconfig = (who: "kubelet" | "kube-proxy" | "flannel") => `/etc/kubernetes/${who}.kubeconfig`;
 export const kubeletCert = `${NODE_PKI_DIR}/kubelet.crt`;

@@ -11,8 +11,8 @@
 // subnet (one zone's private VLAN) route pod traffic directly, and only traffic
 // that crosses subnets (zones) is encapsulated in VXLAN. The lab kernel has no
 // IP-in-IP, so VXLAN is the encapsulation everywhere.
-import { BIN_DIR } from "../../control/render/paths";
-import { renderUnit } from "../../control/render/systemd";
+import { BIN_DIR } from "../../bootstrap/host/paths";
+import { renderUnit } from "../../bootstrap/host/systemd";
 import { CNI_CONFLIST, CNI_RENDER_SCRIPT, FLANNEL_NET_CONF, FLANNEL_SUBNET_ENV, nodeKubeconfig } from "./paths";
 import type { NodeClusterSpec, NodeIdentity } from "./spec";
 

@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { etcdJoinedCheck, etcdMembershipScript, MEMBERSHIP_ENV } from "../../../components/control/render/etcdMembership";
-import { BIN_DIR, ETCD_DATA_DIR } from "../../../components/control/render/paths";
+import { BIN_DIR } from "../../../components/bootstrap/host/paths";
+import { ETCD_DATA_DIR } from "../../../components/control/render/paths";
 import { spec } from "./fixtures";
 
 const m2 = spec.masters[1];

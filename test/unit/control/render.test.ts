@@ -1,10 +1,10 @@
 import { parse } from "yaml";
+import { renderKubeconfig } from "../../../components/bootstrap/host/kubeconfig";
+import { renderUnit } from "../../../components/bootstrap/host/systemd";
 import { apiServerFlags, auditPolicy, encryptionConfig } from "../../../components/control/render/apiserver";
 import { controllerManagerFlags, schedulerFlags } from "../../../components/control/render/controllers";
 import { etcdFlags, etcdUnit } from "../../../components/control/render/etcd";
 import { initialCluster } from "../../../components/control/render/etcdMembership";
-import { renderKubeconfig } from "../../../components/control/render/kubeconfig";
-import { renderUnit } from "../../../components/control/render/systemd";
 import { apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec } from "../../../components/control/render/spec";
 import { spec } from "./fixtures";
 

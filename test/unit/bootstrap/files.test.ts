@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { filesHash, renderFileBundle, validateFiles } from "../../../components/control/render/files";
+import { filesHash, renderFileBundle, validateFiles } from "../../../components/bootstrap/host/files";
 
 describe("file bundle", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));

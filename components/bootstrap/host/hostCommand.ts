@@ -4,8 +4,8 @@
 // instead of silently running nothing.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { ProvisionedHost } from "../infra/driver";
-import { CopyToRemote } from "./copyToRemote";
+import type { ProvisionedHost } from "../../infra/driver";
+import { CopyToRemote } from "../copyToRemote";
 
 export interface HostCommandArgs {
   create: pulumi.Input<string>;
