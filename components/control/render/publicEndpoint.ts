@@ -7,6 +7,7 @@
 import type { MasterIdentity } from "../../pki/profiles";
 import type { HostFile } from "../../bootstrap/host/files";
 import { UNIT_DIR } from "../../bootstrap/host/paths";
+import { renderUnit } from "../../bootstrap/host/systemd";
 import type { ControlPlaneSpec } from "./spec";
 
 export const ALLOWLIST_UNIT = "keelson-public-endpoint-allowlist";
@@ -42,21 +43,14 @@ export function allowlistFiles(s: ControlPlaneSpec, m: MasterIdentity): HostFile
     {
       path: `${UNIT_DIR}/${ALLOWLIST_UNIT}.service`,
       mode: "0644",
-      content: [
-        "[Unit]",
-        "Description=Keelson: the public service endpoint's source allow-list",
-        "After=network-online.target",
-        "Before=kube-apiserver.service",
-        "",
-        "[Service]",
-        "Type=oneshot",
-        "RemainAfterExit=yes",
-        `ExecStart=${ALLOWLIST_SCRIPT}`,
-        "",
-        "[Install]",
-        "WantedBy=multi-user.target",
-        "",
-      ].join("\n"),
+      content: renderUnit({
+        type: "oneshot",
+        remainAfterExit: true,
+        description: "Keelson: the public service endpoint's source allow-list",
+        after: ["network-online.target"],
+        before: ["kube-apiserver.service"],
+        exec: [ALLOWLIST_SCRIPT],
+      }),
     },
   ];
 }

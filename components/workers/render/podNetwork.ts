@@ -12,7 +12,7 @@
 // that crosses subnets (zones) is encapsulated in VXLAN. The lab kernel has no
 // IP-in-IP, so VXLAN is the encapsulation everywhere.
 import { BIN_DIR } from "../../bootstrap/host/paths";
-import { renderUnit } from "../../bootstrap/host/systemd";
+import { renderPathUnit, renderUnit } from "../../bootstrap/host/systemd";
 import { CNI_CONFLIST, CNI_RENDER_SCRIPT, FLANNEL_NET_CONF, FLANNEL_SUBNET_ENV, nodeKubeconfig } from "./paths";
 import type { NodeClusterSpec, NodeIdentity } from "./spec";
 
@@ -97,31 +97,23 @@ if cmp -s "$tmp" ${CNI_CONFLIST}; then rm -f "$tmp"; else mv -f "$tmp" ${CNI_CON
 `;
 }
 
+/** keelson-cni.path: starts keelson-cni.service when flannel writes (or rewrites) its subnet file. */
 export function cniPathUnit(): string {
-  return [
-    "[Unit]",
-    "Description=Render the CNI config when flannel writes this node's subnet",
-    "",
-    "[Path]",
-    `PathExists=${FLANNEL_SUBNET_ENV}`,
-    `PathChanged=${FLANNEL_SUBNET_ENV}`,
-    "",
-    "[Install]",
-    "WantedBy=multi-user.target",
-    "",
-  ].join("\n");
+  return renderPathUnit({
+    description: "Render the CNI config when flannel writes this node's subnet",
+    pathExists: [FLANNEL_SUBNET_ENV],
+    pathChanged: [FLANNEL_SUBNET_ENV],
+  });
 }
 
+/** keelson-cni.service: only keelson-cni.path starts it, so no [Install]. */
 export function cniServiceUnit(): string {
-  return [
-    "[Unit]",
-    "Description=Render the CNI config from flannel's subnet file",
-    "",
-    "[Service]",
-    "Type=oneshot",
-    `ExecStart=/bin/bash ${CNI_RENDER_SCRIPT}`,
-    "",
-  ].join("\n");
+  return renderUnit({
+    type: "oneshot",
+    description: "Render the CNI config from flannel's subnet file",
+    exec: ["/bin/bash", CNI_RENDER_SCRIPT],
+    wantedBy: [],
+  });
 }
 
 /** flannel has a lease (its subnet file) and the CNI config exists. */
