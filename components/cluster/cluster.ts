@@ -288,14 +288,16 @@ export class Cluster extends pulumi.ComponentResource {
       const rbac = new ClusterRbac(`${name}-rbac`, { provider: bootstrap }, child);
 
       const workerHosts = this.workerHosts();
-      let ready: pulumi.Resource[] = [controlPlane.ready, ...rbac.objects];
+      // The API answers and the RBAC nodes and kubectl logs/exec need is in place.
+      const apiReady: pulumi.Resource[] = [controlPlane.ready, ...rbac.objects];
+      let ready = apiReady;
       let coreDns: CoreDns | undefined;
       if (workerHosts.length > 0) {
         const images = args.images ?? new ImageBundle(defaultImagesDir());
         const nodeSpec = nodeClusterSpec(spec, { ...controlPlane.spec, apiServerEndpoints: controlPlane.apiServerEndpoints }, { pause: images.ref("pause"), coredns: images.ref("coredns") });
         const workers = (this.workers = new WorkerNodes(
           "workers",
-          { spec: nodeSpec, hosts: workerHosts, pki: controlPlane.pki, controlPlaneReady: [controlPlane.ready, ...rbac.objects], masters, artifacts, images },
+          { spec: nodeSpec, hosts: workerHosts, pki: controlPlane.pki, controlPlaneReady: apiReady, masters, artifacts, images },
           child,
         ));
         this.nodeNames = workers.nodeNames;
