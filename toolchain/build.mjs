@@ -7,12 +7,12 @@
 // Plain Node.js with no npm dependencies: it runs before `npm ci`.
 // Built once into ${KEELSON_CACHE:-~/.cache/keelson}/toolchain/<key>/ (atomic
 // rename when complete); a second run finds the stamp and returns at once.
-import { spawn, spawnSync, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { goBuild, goModDownload, goVersion, wrapperGoMod } from "./go.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const projectRoot = path.resolve(here, "..");
@@ -36,22 +36,6 @@ function log(msg) {
   process.stderr.write(`[keelson toolchain] ${msg}\n`);
 }
 
-function goEnv() {
-  // The Go module proxy is the only source; sums are verified against the checksum database.
-  return { ...process.env, GOFLAGS: "-mod=mod", CGO_ENABLED: "0" };
-}
-
-function goVersion() {
-  try {
-    return execFileSync("go", ["env", "GOVERSION"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error(
-      "Go is required to build the offline Pulumi toolchain (https://go.dev/dl/), " +
-        "or set KEELSON_PULUMI=system to use a Pulumi CLI you installed yourself.",
-    );
-  }
-}
-
 function hashFiles(h, dir) {
   for (const f of fs.readdirSync(dir).sort()) {
     const p = path.join(dir, f);
@@ -63,7 +47,7 @@ function hashFiles(h, dir) {
 export function toolchainKey(root = projectRoot) {
   const v = sdkVersions(root);
   const h = createHash("sha256");
-  h.update(JSON.stringify(v)).update(goVersion()).update(fs.readFileSync(fileURLToPath(import.meta.url)));
+  h.update(JSON.stringify(v)).update(goVersion()).update(fs.readFileSync(fileURLToPath(import.meta.url))).update(fs.readFileSync(path.join(here, "go.mjs")));
   hashFiles(h, path.join(here, "language-host"));
   hashFiles(h, path.join(here, "command-provider"));
   return { key: `pulumi-v${v.pulumi}-${h.digest("hex").slice(0, 12)}`, versions: v };
@@ -71,56 +55,6 @@ export function toolchainKey(root = projectRoot) {
 
 export function toolchainDir(root = projectRoot) {
   return path.join(cacheRoot(), "toolchain", toolchainKey(root).key);
-}
-
-/** Runs `go build -v`, counting compiled packages against `go list -deps` for a progress line. */
-async function goBuild({ label, cwd, pkg, out, ldflags }) {
-  const env = goEnv();
-  const list = spawnSync("go", ["list", "-deps", pkg], { cwd, env, encoding: "utf8", maxBuffer: 64 << 20 });
-  if (list.status !== 0) throw new Error(`go list failed for ${pkg} in ${cwd}:\n${list.stderr}`);
-  const total = list.stdout.split("\n").filter(Boolean).length;
-  const started = Date.now();
-  let done = 0;
-  let lastPrint = 0;
-  const tty = process.stderr.isTTY;
-  const show = (force) => {
-    const now = Date.now();
-    if (!force && now - lastPrint < (tty ? 500 : 15000)) return;
-    lastPrint = now;
-    const secs = Math.round((now - started) / 1000);
-    const line = `${label}: compiled ${done}/${total} packages (not counting cached ones), ${secs}s`;
-    if (tty) process.stderr.write(`\r[keelson toolchain] ${line}   `);
-    else log(line);
-  };
-  await new Promise((resolve, reject) => {
-    const child = spawn("go", ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", out, pkg], { cwd, env });
-    let errText = "";
-    child.stderr.on("data", (d) => {
-      const s = d.toString();
-      for (const line of s.split("\n")) {
-        if (/^[\w.\-]+(\/[\w.\-~]+)*$/.test(line.trim()) && !line.startsWith("go:")) done++;
-      }
-      errText += s;
-      if (errText.length > 200_000) errText = errText.slice(-100_000);
-      show(false);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      show(true);
-      if (tty) process.stderr.write("\n");
-      if (code === 0) resolve();
-      else reject(new Error(`${label}: go build failed (exit ${code}):\n${errText.split("\n").filter((l) => !/^[\w.\-]+(\/[\w.\-~]+)*$/.test(l.trim())).slice(-40).join("\n")}`));
-    });
-  });
-}
-
-function goModDownload(mod, cwd) {
-  const r = spawnSync("go", ["mod", "download", "-json", mod], { cwd, env: goEnv(), encoding: "utf8" });
-  const info = JSON.parse(r.stdout || "{}");
-  if (r.status !== 0 || info.Error) {
-    throw new Error(`cannot download ${mod} through the Go module proxy: ${info.Error || r.stderr}`);
-  }
-  return info;
 }
 
 /**
@@ -133,15 +67,12 @@ function writeCliWrapper(dir, version) {
   fs.mkdirSync(dir, { recursive: true });
   const pkg = goModDownload(`github.com/pulumi/pulumi/pkg/v3@v${version}`, dir);
   goModDownload(`github.com/pulumi/pulumi/sdk/v3@v${version}`, dir);
-  const upstream = fs.readFileSync(pkg.GoMod, "utf8");
-  const wrapped = upstream
-    .replace(/^module .*$/m, "module keelson.local/toolchain/pulumi-cli")
-    .replace(
-      /^replace github\.com\/pulumi\/pulumi\/sdk\/v3 => \.\.\/sdk$/m,
-      `replace github.com/pulumi/pulumi/sdk/v3 => github.com/pulumi/pulumi/sdk/v3 v${version}`,
-    );
-  if (wrapped.includes("=> ../")) throw new Error("pkg/v3 go.mod has a relative replace Keelson does not know how to pin");
-  fs.writeFileSync(path.join(dir, "go.mod"), `${wrapped}\nrequire github.com/pulumi/pulumi/pkg/v3 v${version}\n`);
+  const gomod = wrapperGoMod(fs.readFileSync(pkg.GoMod, "utf8"), {
+    module: "keelson.local/toolchain/pulumi-cli",
+    pins: { "github.com/pulumi/pulumi/sdk/v3": `v${version}` },
+    require: [["github.com/pulumi/pulumi/pkg/v3", `v${version}`]],
+  });
+  fs.writeFileSync(path.join(dir, "go.mod"), gomod);
   fs.copyFileSync(path.join(pkg.Dir, "go.sum"), path.join(dir, "go.sum"));
   fs.writeFileSync(path.join(dir, "tools.go"), 'package tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n');
 }
@@ -225,6 +156,8 @@ export async function ensureToolchain({ root = projectRoot, quiet = false } = {}
     const wrapper = path.join(cacheRoot(), "toolchain", "src", `pulumi-cli-v${versions.pulumi}`);
     writeCliWrapper(wrapper, versions.pulumi);
     await goBuild({
+      log,
+      prefix: "[keelson toolchain] ",
       label: `[1/${steps}] pulumi`,
       cwd: wrapper,
       pkg: "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
@@ -235,6 +168,8 @@ export async function ensureToolchain({ root = projectRoot, quiet = false } = {}
     log(`[2/${steps}] Node.js language host (toolchain/language-host)`);
     checkOwnModule(path.join(here, "language-host"), versions.pulumi);
     await goBuild({
+      log,
+      prefix: "[keelson toolchain] ",
       label: `[2/${steps}] pulumi-language-nodejs`,
       cwd: path.join(here, "language-host"),
       pkg: ".",
@@ -249,6 +184,8 @@ export async function ensureToolchain({ root = projectRoot, quiet = false } = {}
     const pluginDir = path.join(tmp, "home", "plugins", `resource-command-v${versions.command}`);
     fs.mkdirSync(pluginDir, { recursive: true });
     await goBuild({
+      log,
+      prefix: "[keelson toolchain] ",
       label: `[3/${steps}] pulumi-resource-command`,
       cwd: path.join(here, "command-provider"),
       pkg: ".",

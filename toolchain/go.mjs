@@ -2,12 +2,9 @@
 // line, `go mod download`, and the go.mod rewrite that turns an upstream module
 // with relative `replace` lines into a wrapper module a consumer can build.
 //
-// Plain Node.js with no npm dependencies: it runs before `npm ci`.
-// For now only toolchain/kubernetes-provider.mjs uses it; toolchain/build.mjs
-// keeps its own copies of the same logic (goBuild, goModDownload, the CLI's
-// go.mod rewrite) and could import these later. That is a deliberate separate
-// step: build.mjs hashes its own text into the CLI's cache key, so any edit to it
-// rebuilds the Pulumi CLI.
+// Plain Node.js with no npm dependencies: it runs before `npm ci`. Used by
+// toolchain/build.mjs (the Pulumi CLI and Keelson's plugins) and
+// toolchain/kubernetes-provider.mjs; both hash this file into their cache keys.
 import { spawn, spawnSync, execFileSync } from "node:child_process";
 
 export function goEnv() {
