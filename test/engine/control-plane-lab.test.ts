@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { cleanupStack } from "../../components/infra/lab/cleanup";
 import { stackNames } from "../../components/infra/lab/naming";
-import { pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, ssh as sshAs, until } from "./lib/shell";
 
 const fixture = path.join(__dirname, "fixtures", "control-plane-lab");
@@ -38,8 +38,7 @@ const allEtcd = privateIps.map((ip) => `https://${ip}:2379`).join(",");
 
 
 afterAll(() => {
-  pulumi(["destroy", "--yes", "--stack", stack], opts);
-  pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+  removeStack(stack, opts);
   cleanupStack(stack);
   fs.rmSync(work, { recursive: true, force: true });
 });

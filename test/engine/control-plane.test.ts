@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { pulumi, pulumiOk, projectRoot, uniqueStackName } from "./lib/pulumi";
+import { projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh as shell, until } from "./lib/shell";
 
 const fixture = path.join(__dirname, "fixtures", "control-plane");
@@ -82,8 +82,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  pulumi(["destroy", "--yes", "--stack", stack], opts);
-  pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+  removeStack(stack, opts);
   try {
     hosts("down", tag);
   } finally {

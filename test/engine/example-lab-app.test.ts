@@ -13,7 +13,7 @@ import { stringify } from "yaml";
 import { cleanupStack, listStackLeftovers } from "../../components/infra/lab/cleanup";
 import { VERSIONS } from "../../components/releases";
 import { labSpecCopy } from "./lib/labSpec";
-import { projectRoot, pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+import { projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, until } from "./lib/shell";
 
 const example = path.join(projectRoot, "examples", "lab-app");
@@ -39,8 +39,7 @@ function writeStack(expose: boolean): void {
 const kubectl = (...args: string[]) => sh(kubectlBin, ["--kubeconfig", kubeconfig, "--request-timeout=20s", ...args]);
 
 afterAll(() => {
-  pulumi(["destroy", "--yes", "--stack", stack], opts);
-  pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+  removeStack(stack, opts);
   cleanupStack(stack);
   fs.rmSync(stackFile, { force: true });
   fs.rmSync(work, { recursive: true, force: true });

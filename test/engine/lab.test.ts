@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { cleanupStack, listStackLeftovers } from "../../components/infra/lab/cleanup";
 import { stackNames } from "../../components/infra/lab/naming";
-import { pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 
 const fixture = path.join(__dirname, "fixtures", "lab");
 const stack = uniqueStackName("lab");
@@ -27,8 +27,7 @@ interface HostOut { name: string; zone: string; role: string; privateIp: string;
 jest.setTimeout(20 * 60_000);
 
 afterAll(() => {
-  pulumi(["destroy", "--yes", "--stack", stack], opts);
-  pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+  removeStack(stack, opts);
   cleanupStack(stack);
   fs.rmSync(work, { recursive: true, force: true });
 });

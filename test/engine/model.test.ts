@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TOKENS } from "../../components/types";
-import { pulumi, pulumiOk, projectRoot, uniqueStackName } from "./lib/pulumi";
+import { projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 
 const fixture = path.join(__dirname, "fixtures", "model");
 const opts = { cwd: fixture };
@@ -35,8 +35,7 @@ function resources(stack: string): StateResource[] {
 
 afterAll(() => {
   for (const stack of stacks) {
-    pulumi(["destroy", "--yes", "--stack", stack], opts);
-    pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+    removeStack(stack, opts);
     fs.rmSync(path.join(fixture, `Pulumi.${stack}.yaml`), { force: true });
   }
 });

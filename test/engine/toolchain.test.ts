@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 
 const fixture = path.join(__dirname, "fixtures", "smoke");
 const stack = uniqueStackName("smoke");
@@ -16,8 +16,7 @@ jest.setTimeout(15 * 60_000);
 
 afterAll(() => {
   // Best effort: never leave a test stack behind, even when an assertion failed.
-  pulumi(["destroy", "--yes", "--stack", stack], opts);
-  pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+  removeStack(stack, opts);
   fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -18,7 +18,7 @@ import { stringify } from "yaml";
 import { cleanupStack } from "../../components/infra/lab/cleanup";
 import { stackNames } from "../../components/infra/lab/naming";
 import { labSpecCopy } from "./lib/labSpec";
-import { pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
+import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, ssh as sshAs, until } from "./lib/shell";
 
 const fixture = path.join(__dirname, "fixtures", "workers-lab");
@@ -102,8 +102,7 @@ function plannedOps(): { op: string; urn: string }[] {
 }
 
 afterAll(() => {
-  pulumi(["destroy", "--yes", "--stack", stack], opts);
-  pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+  removeStack(stack, opts);
   cleanupStack(stack);
   fs.rmSync(stackFile, { force: true });
   fs.rmSync(work, { recursive: true, force: true });

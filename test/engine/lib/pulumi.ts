@@ -43,6 +43,12 @@ export function pulumiOk(args: string[], opts: Parameters<typeof pulumi>[1] = {}
   return r.stdout;
 }
 
+/** Best effort, for afterAll: destroy a test stack and remove it, even when an assertion failed. */
+export function removeStack(stack: string, opts: Parameters<typeof pulumi>[1] = {}): void {
+  pulumi(["destroy", "--yes", "--stack", stack], opts);
+  pulumi(["stack", "rm", "--yes", "--force", stack], opts);
+}
+
 export function uniqueStackName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}`;
 }
