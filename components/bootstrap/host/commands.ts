@@ -22,8 +22,9 @@ export function waitFor(check: string, seconds: number, unit: string, what: stri
 
 /**
  * The remote command for one daemon (or a few that share files): write its
- * files (bundle on stdin), run `before`, then (re)start it. `--no-block` for etcd: a member's start completes only once it
- * reaches quorum, so the three members must be starting at the same time.
+ * files (bundle on stdin), run `before`, then (re)start it. `--no-block` for etcd: a
+ * founding member's start completes only once quorum forms, and the next members'
+ * hosts are created only after this step.
  */
 export function applyCommand(unit: string | string[], opts: { noBlock?: boolean; after?: string; before?: string } = {}): string {
   const units = (Array.isArray(unit) ? unit : [unit]).join(" ");

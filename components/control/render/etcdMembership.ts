@@ -13,6 +13,7 @@
 // ETCD_INITIAL_CLUSTER{,_STATE} from its environment). Pure: no Pulumi.
 import type { MasterIdentity } from "../../pki/profiles";
 import { etcdctl } from "./etcd";
+import { waitFor } from "../../bootstrap/host/commands";
 import { BIN_DIR } from "../../bootstrap/host/paths";
 import { ETCD_DATA_DIR, kubeconfigPath } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
@@ -72,22 +73,18 @@ export function etcdMembershipScript(s: ControlPlaneSpec, m: MasterIdentity): st
   ].join("\n");
 }
 
+/** Runs `script` only when this run of the etcd step joined an existing cluster. */
+function whenJoining(script: string): string {
+  return [`if grep -q '^JOINING=1' ${MEMBERSHIP_ENV}; then`, script, "fi"].join("\n");
+}
+
 /**
  * After a join: the member is healthy, i.e. it serves a linearizable read, which
  * it can only do once connected to the leader and applied up to its commit
  * index. Only then may the next master be replaced.
  */
 export function etcdJoinedCheck(seconds = 300): string {
-  const tries = Math.ceil(seconds / 2);
-  return [
-    `if grep -q '^JOINING=1' ${MEMBERSHIP_ENV}; then`,
-    `  i=0; until ${etcdctl(["https://127.0.0.1:2379"])} endpoint health >/dev/null 2>&1; do`,
-    `    i=$((i+1)); if [ $i -ge ${tries} ]; then echo "etcd did not catch up with the cluster after ${seconds}s" >&2; journalctl -u etcd -n 40 --no-pager >&2 || true; exit 1; fi`,
-    "    sleep 2",
-    "  done",
-    `  echo "etcd joined and caught up"`,
-    "fi",
-  ].join("\n");
+  return whenJoining([waitFor(`${etcdctl(["https://127.0.0.1:2379"])} endpoint health`, seconds, "etcd", "etcd joining the cluster"), `echo "etcd joined and caught up"`].join("\n"));
 }
 
 /**
@@ -96,13 +93,5 @@ export function etcdJoinedCheck(seconds = 300): string {
  * a first bootstrap there is nothing to wait for.
  */
 export function memberReadyCheck(seconds = 300): string {
-  const tries = Math.ceil(seconds / 2);
-  return [
-    `if grep -q '^JOINING=1' ${MEMBERSHIP_ENV}; then`,
-    `  i=0; until ${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz >/dev/null 2>&1; do`,
-    `    i=$((i+1)); if [ $i -ge ${tries} ]; then echo "the replaced master's apiserver did not become ready after ${seconds}s" >&2; exit 1; fi`,
-    "    sleep 2",
-    "  done",
-    "fi",
-  ].join("\n");
+  return whenJoining(waitFor(`${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz`, seconds, "kube-apiserver", "the replaced master's apiserver"));
 }

@@ -116,7 +116,7 @@ describe("etcd membership on a master", () => {
       fs.writeFileSync(path.join(t.dir, "env", "membership.env"), "JOINING=1\n");
       const stuck = t.run(etcdJoinedCheck(2).replace(/journalctl[^|]*\|\| true/, "true"));
       expect(stuck.status).toBe(1);
-      expect(stuck.stderr).toContain("etcd did not catch up with the cluster after 2s");
+      expect(stuck.stderr).toContain("etcd joining the cluster not ready after 2s");
       fs.writeFileSync(path.join(t.dir, "healthy"), "https://127.0.0.1:2379\n");
       expect(t.run(etcdJoinedCheck(2)).stdout).toContain("etcd joined and caught up");
     } finally {
