@@ -34,7 +34,9 @@ export function applyCommand(unit: string | string[], opts: { noBlock?: boolean;
     ...(opts.before ? [opts.before] : []),
     "systemctl daemon-reload",
     `systemctl enable ${units} >/dev/null 2>&1`,
-    `systemctl restart ${opts.noBlock ? "--no-block " : ""}${units}`,
+    // A unit that fails to start says why in its journal: print it, since the
+    // user sees this command's stderr, not the host.
+    `systemctl restart ${opts.noBlock ? "--no-block " : ""}${units} || { for u in ${units}; do journalctl -u "$u" -n 40 --no-pager >&2; done; exit 1; }`,
     ...(opts.after ? [opts.after] : []),
   ].join("\n");
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -196,6 +196,20 @@ describe("bundles and commands", () => {
   });
   test("applyCommand restarts every unit it is given, after `before`", () => {
     const c = applyCommand(["flanneld", "keelson-cni.path"], { before: "mkdir -p /x", after: "check" });
-    expect(c.split("\n")).toEqual(["set -e", "sh -s", "mkdir -p /x", "systemctl daemon-reload", "systemctl enable flanneld keelson-cni.path >/dev/null 2>&1", "systemctl restart flanneld keelson-cni.path", "check"]);
+    expect(c.split("\n")).toEqual(["set -e", "sh -s", "mkdir -p /x", "systemctl daemon-reload", "systemctl enable flanneld keelson-cni.path >/dev/null 2>&1", expect.stringMatching(/^systemctl restart flanneld keelson-cni.path \|\| /), "check"]);
+  });
+  test("applyCommand prints a unit's journal when it fails to start", () => {
+    // Stand-ins for systemctl (the unit fails) and journalctl (says whose journal it prints).
+    const mockBin = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-apply-"));
+    fs.writeFileSync(path.join(mockBin, "systemctl"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    fs.writeFileSync(path.join(mockBin, "journalctl"), '#!/bin/sh\necho "journal of $2"\n', { mode: 0o755 });
+    const restart = applyCommand("x").split("\n").find((l) => l.startsWith("systemctl restart")) ?? "";
+    const r = spawnSync("sh", ["-c", restart], {
+      env: { PATH: `${mockBin}:/usr/bin:/bin` },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("journal of x");
+    fs.rmSync(mockBin, { recursive: true, force: true });
   });
 });
