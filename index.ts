@@ -20,6 +20,7 @@ fs.writeFileSync(diagramFile, renderDiagram(cluster.plan));
 export const topologyDiagram = diagramFile;
 export const hosts = cluster.hosts;
 export const portableSubnets = cluster.plannedPortableSubnets;
+export const loadBalancers = cluster.plannedLoadBalancers;
 export const kubeconfig = driver ? cluster.kubeconfig : undefined; // a secret
 export const apiServerEndpoints = cluster.apiServerEndpoints;
 export const privateEndpoint = cluster.privateEndpoint;

@@ -43,11 +43,37 @@ export const FLANNEL_VERSION = VERSIONS.flannel;
  */
 export const AGNHOST_VERSION = VERSIONS.images.agnhost;
 
+/**
+ * MetalLB, the cluster's LoadBalancer implementation (go.universe.tf/metallb,
+ * served by the Go module proxy; github.com/metallb/metallb is refused). v0.15.3:
+ * v0.16.1 and v0.16.2 need github.com/metallb/frr-k8s v0.0.25/v0.0.27, which the
+ * proxy refuses (it serves v0.0.21, what v0.15.3 requires). The
+ * controller allocates portable IPs, the speaker announces them in L2 mode.
+ * Its own manifest (config/manifests/metallb-native.yaml) ships beside the
+ * archives, so the add-on deploys exactly what upstream tests.
+ */
+export const METALLB_VERSION = VERSIONS.images.metallb;
+
+/**
+ * Traefik, the Ingress ALBs' controller, with its Ingress NGINX provider (NGINX
+ * annotations on standard Ingresses, as IKS's community-NGINX ALBs read them).
+ * v3.6.19: from v3.7 its go.mod replaces github.com/traefik/traefik/dynamic/ext
+ * with a nested module the module zip leaves out, and the proxy serves no
+ * module of that name, so v3.7.x cannot be built from the proxy.
+ */
+export const TRAEFIK_VERSION = VERSIONS.images.traefik;
+
 export const IMAGE_REFS = {
   pause: `registry.k8s.io/pause:${PAUSE_VERSION}`,
   coredns: `registry.k8s.io/coredns/coredns:${COREDNS_VERSION}`,
   agnhost: `registry.k8s.io/e2e-test-images/agnhost:${AGNHOST_VERSION}`,
+  "metallb-controller": `quay.io/metallb/controller:${METALLB_VERSION}`,
+  "metallb-speaker": `quay.io/metallb/speaker:${METALLB_VERSION}`,
+  traefik: `docker.io/library/traefik:${TRAEFIK_VERSION}`,
 };
+
+/** Manifests of the add-ons built here, copied from their modules into the bundle (images.json `manifests`). */
+export const MANIFESTS = { metallb: "metallb-native.yaml", "traefik-rbac": "traefik-ingress-nginx-rbac.yaml" };
 
 const GOARCH = "amd64";
 
@@ -107,6 +133,9 @@ export function imagesKey() {
     IMAGE_REFS.pause,
     IMAGE_REFS.coredns,
     IMAGE_REFS.agnhost,
+    IMAGE_REFS["metallb-controller"],
+    IMAGE_REFS["metallb-speaker"],
+    IMAGE_REFS.traefik,
     goVersion(),
     toolVersion("gcc", ["--version"]),
     toolVersion("ldd", ["--version"]), // static libc goes into /pause
@@ -163,7 +192,7 @@ function assertStatic(file) {
  * replace lines copied), resolved so go.sum is written and checked against
  * sum.golang.org. Returns { dir, info }.
  */
-function prepareWrapper({ work, name, modPath, version }) {
+function prepareWrapper({ work, name, modPath, version, pkgs = [modPath] }) {
   const info = goModDownload(`${modPath}@${version}`, work);
   const upstream = fs.readFileSync(info.GoMod, "utf8");
   const replaces = replaceDirectives(upstream);
@@ -177,7 +206,7 @@ function prepareWrapper({ work, name, modPath, version }) {
     wrapperGoMod({ module: `keelson.local/${name}-build`, require: modPath, version, replaces, go: goLine }),
   );
   log(`${modPath}@${version}: wrapper module with ${replaces.length} replace line(s) copied; resolving the module graph`);
-  run("go", ["list", "-deps", modPath], { cwd: dir, env: goEnv() });
+  run("go", ["list", "-deps", ...pkgs], { cwd: dir, env: goEnv() });
   return { dir, info, replaces };
 }
 
@@ -295,6 +324,43 @@ async function buildAgnhost(work) {
 }
 
 /**
+ * MetalLB's controller and speaker, as its Dockerfiles build them (CGO_ENABLED=0,
+ * -X internal/version.gitCommit/gitBranch), and its native manifest.
+ */
+async function buildMetallb(work) {
+  const modPath = "go.universe.tf/metallb";
+  const pkgs = [`${modPath}/controller`, `${modPath}/speaker`];
+  const { dir, info } = prepareWrapper({ work, name: "metallb", modPath, version: METALLB_VERSION, pkgs });
+  const commit = info.Origin?.Hash ? info.Origin.Hash.slice(0, 7) : METALLB_VERSION;
+  const ldflags = `-s -w -X go.universe.tf/metallb/internal/version.gitCommit=${commit} -X go.universe.tf/metallb/internal/version.gitBranch=${METALLB_VERSION}`;
+  const bins = {};
+  for (const pkg of pkgs) {
+    const name = path.basename(pkg);
+    bins[name] = path.join(work, `metallb-${name}-bin`);
+    await goBuild({ label: `metallb ${name} ${METALLB_VERSION}`, cwd: dir, pkg, out: bins[name], ldflags, env: goEnv() });
+    assertStatic(bins[name]);
+  }
+  const manifest = path.join(info.Dir, "config", "manifests", "metallb-native.yaml");
+  if (!fs.existsSync(manifest)) throw new Error(`${modPath}@${METALLB_VERSION} has no config/manifests/metallb-native.yaml`);
+  return { ...bins, manifest };
+}
+
+/** Traefik as its Makefile builds it (CGO off, -X pkg/version.Version), and the RBAC its Ingress NGINX provider needs. */
+async function buildTraefik(work) {
+  const modPath = "github.com/traefik/traefik/v3";
+  const pkg = `${modPath}/cmd/traefik`;
+  const { dir } = prepareWrapper({ work, name: "traefik", modPath, version: TRAEFIK_VERSION, pkgs: [pkg] });
+  const out = path.join(work, "traefik-bin");
+  const ldflags = `-s -w -X ${modPath}/pkg/version.Version=${TRAEFIK_VERSION} -X ${modPath}/pkg/version.Codename=keelson`;
+  await goBuild({ label: `traefik ${TRAEFIK_VERSION}`, cwd: dir, pkg, out, ldflags, env: goEnv() });
+  assertStatic(out);
+  const info = goModDownload(`${modPath}@${TRAEFIK_VERSION}`, work);
+  const rbac = path.join(info.Dir, "docs", "content", "reference", "dynamic-configuration", "kubernetes-ingress-nginx-rbac.yml");
+  if (!fs.existsSync(rbac)) throw new Error(`${modPath}@${TRAEFIK_VERSION} has no ${path.relative(info.Dir, rbac)}`);
+  return { bin: out, rbac };
+}
+
+/**
  * Builds (or finds) the image archives. Returns
  * { dir, images: [{ name, ref, archive, digest, archiveSha256 }], built }; images.json
  * in `dir` holds the same without `built`. `digest` is the manifest digest that
@@ -334,6 +400,18 @@ export async function ensureImages() {
     timings.agnhost = Math.round((Date.now() - t) / 1000);
     log(`agnhost ${AGNHOST_VERSION} built (${fmtSecs(Date.now() - t)})`);
 
+    t = Date.now();
+    const metallb = await buildMetallb(work);
+    timings.metallb = Math.round((Date.now() - t) / 1000);
+    log(`metallb ${METALLB_VERSION} built (${fmtSecs(Date.now() - t)})`);
+    fs.copyFileSync(metallb.manifest, path.join(out, MANIFESTS.metallb));
+
+    t = Date.now();
+    const traefik = await buildTraefik(work);
+    timings.traefik = Math.round((Date.now() - t) / 1000);
+    log(`traefik ${TRAEFIK_VERSION} built (${fmtSecs(Date.now() - t)})`);
+    fs.copyFileSync(traefik.rbac, path.join(out, MANIFESTS["traefik-rbac"]));
+
     const specs = [
       {
         name: "pause",
@@ -357,6 +435,27 @@ export async function ensureImages() {
         // As test/images/agnhost/Dockerfile: ENTRYPOINT ["/agnhost"], run as root (no shell: a single static binary).
         config: { Entrypoint: ["/agnhost"], WorkingDir: "/" },
       },
+      // As MetalLB's Dockerfiles (distroless/static, ENTRYPOINT ["/controller"] / ["/speaker"]);
+      // the manifest runs the controller as 65534, the speaker as root with NET_RAW.
+      {
+        name: "metallb-controller",
+        ref: IMAGE_REFS["metallb-controller"],
+        files: [{ path: "/controller", data: fs.readFileSync(metallb.controller), mode: 0o755 }],
+        config: { Entrypoint: ["/controller"], WorkingDir: "/" },
+      },
+      {
+        name: "metallb-speaker",
+        ref: IMAGE_REFS["metallb-speaker"],
+        files: [{ path: "/speaker", data: fs.readFileSync(metallb.speaker), mode: 0o755 }],
+        config: { Entrypoint: ["/speaker"], WorkingDir: "/" },
+      },
+      // As Traefik's Dockerfile (ENTRYPOINT ["/traefik"], EXPOSE 80); the ALBs run it as 65532 on ports above 1024.
+      {
+        name: "traefik",
+        ref: IMAGE_REFS.traefik,
+        files: [{ path: "/traefik", data: fs.readFileSync(traefik.bin), mode: 0o755 }],
+        config: { Entrypoint: ["/traefik"], WorkingDir: "/", ExposedPorts: { "80/tcp": {} } },
+      },
     ];
     const images = [];
     for (const s of specs) {
@@ -366,7 +465,7 @@ export async function ensureImages() {
       images.push({ name: s.name, ref: s.ref, archive: path.join(dir, `${s.name}.tar`), digest: img.digest, archiveSha256: img.archiveSha256 });
       log(`${s.ref} ${img.digest} (${(img.archive.length / 1048576).toFixed(1)} MiB)`);
     }
-    const manifest = { dir, images };
+    const manifest = { dir, images, manifests: MANIFESTS };
     fs.writeFileSync(path.join(out, "images.json"), JSON.stringify(manifest, null, 2) + "\n");
     const newStamp = {
       key,

@@ -20,7 +20,23 @@ const KINDS: Record<string, ObjectResource> = {
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
   "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
   "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
+  "apiextensions.k8s.io/v1/CustomResourceDefinition": k8s.apiextensions.v1.CustomResourceDefinition,
+  "networking.k8s.io/v1/IngressClass": k8s.networking.v1.IngressClass,
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
 };
+
+/**
+ * Kinds the SDK has no class for: MetalLB's custom resources, and
+ * MutatingAdmissionPolicy (GA in Kubernetes 1.36, newer than the SDK's schema).
+ * They go through CustomResource, which the provider resolves by apiVersion and kind.
+ */
+const CUSTOM = new Set([
+  "metallb.io/v1beta1/IPAddressPool",
+  "metallb.io/v1beta1/L2Advertisement",
+  "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy",
+  "admissionregistration.k8s.io/v1/MutatingAdmissionPolicyBinding",
+]);
 
 /**
  * Keelson owns its add-on objects: where one exists already (applied by an older
@@ -33,12 +49,16 @@ export function createObjects(prefix: string, objects: K8sObject[], opts: pulumi
   checkUnique(objects, prefix);
   const ctors = objects.map((o) => {
     const ctor = KINDS[kindKey(o)];
-    if (!ctor) throw new Error(`${prefix}: ${kindKey(o)} ${o.metadata.name} is not a kind Keelson's add-ons know (${Object.keys(KINDS).join(", ")})`);
+    if (!ctor && !CUSTOM.has(kindKey(o))) {
+      throw new Error(`${prefix}: ${kindKey(o)} ${o.metadata.name} is not a kind Keelson's add-ons know (${[...Object.keys(KINDS), ...CUSTOM].join(", ")})`);
+    }
     return ctor;
   });
   return objects.map((o, i) => {
-    const { apiVersion: _v, kind: _k, metadata, ...body } = o;
+    const { apiVersion, kind, metadata, ...body } = o;
     const args = { ...body, metadata: { ...metadata, annotations: { ...metadata.annotations, ...OWNED } } };
-    return new ctors[i](objectResourceName(prefix, o), args, opts);
+    const name = objectResourceName(prefix, o);
+    const ctor = ctors[i];
+    return ctor ? new ctor(name, args, opts) : new k8s.apiextensions.CustomResource(name, { apiVersion, kind, ...args }, opts);
   });
 }

@@ -18,6 +18,8 @@ export function defaultImagesDir(): string {
 
 export class ImageBundle {
   readonly images: ImageArchive[];
+  /** Add-on manifests shipped with the images, by name (file names in `dir`). */
+  readonly manifests: Record<string, string>;
 
   /** `dir` holds images.json and the archives it names (toolchain/images.mjs writes both). */
   constructor(readonly dir: string) {
@@ -25,7 +27,8 @@ export class ImageBundle {
     if (!fs.existsSync(index)) {
       throw new Error(`images: ${index} is missing. Build the images first: node toolchain/images.mjs (or point KEELSON_IMAGES_DIR at a folder holding images.json and its archives)`);
     }
-    const parsed = JSON.parse(fs.readFileSync(index, "utf8")) as { images?: ImageArchive[] };
+    const parsed = JSON.parse(fs.readFileSync(index, "utf8")) as { images?: ImageArchive[]; manifests?: Record<string, string> };
+    this.manifests = parsed.manifests ?? {};
     // Archives are named relative to `dir` in the bundle (images.json may hold absolute paths).
     this.images = (parsed.images ?? []).map((im) => ({ ...im, archive: path.basename(im.archive) }));
     validateImages(this.images);
@@ -38,6 +41,15 @@ export class ImageBundle {
     const im = this.images.find((i) => i.name === name);
     if (!im) throw new Error(`images: no image named ${name} in ${this.dir} (have: ${this.images.map((i) => i.name).join(", ")})`);
     return im.ref;
+  }
+
+  /** The text of an add-on manifest the bundle carries (MetalLB's, say). */
+  manifest(name: string): string {
+    const file = this.manifests[name];
+    if (!file || !/^[A-Za-z0-9._-]+$/.test(file)) {
+      throw new Error(`images: ${path.join(this.dir, "images.json")} names no ${name} manifest (rebuild the bundle: node toolchain/images.mjs)`);
+    }
+    return fs.readFileSync(path.join(this.dir, file), "utf8");
   }
 
   /** One tar of every archive, built once next to them (atomic rename). */

@@ -28,6 +28,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterRbac } from "../addons/clusterRbac";
 import { CoreDns } from "../addons/coreDns";
+import { IngressAlbs } from "../addons/ingressAlbs";
+import { Metallb } from "../addons/metallb";
+import { parseManifest } from "../addons/render/objects";
 import { defaultArtifacts, type ArtifactSource } from "../bootstrap/artifacts";
 import { ImageBundle, defaultImagesDir } from "../bootstrap/images";
 import { ControlPlane } from "../control/controlPlane";
@@ -49,7 +52,7 @@ import { WorkerNodes } from "../workers/workerNodes";
 import { WorkerPool } from "../workers/workerPool";
 import { Account } from "./account";
 import type { HostSeam } from "./hostSeam";
-import { coreDnsReplicas, controlPlaneInputs, nodeClusterSpec } from "./layers";
+import { coreDnsReplicas, controlPlaneInputs, metallbSpec, nodeClusterSpec } from "./layers";
 import { MasterReplica } from "./masterReplica";
 
 export interface ClusterArgs {
@@ -121,11 +124,13 @@ export class Cluster extends pulumi.ComponentResource {
   /** The layers on the hosts: present when a driver was given. */
   readonly controlPlane?: ControlPlane;
   readonly workers?: WorkerNodes;
-  readonly addons?: { rbac: ClusterRbac; coreDns?: CoreDns };
+  readonly addons?: { rbac: ClusterRbac; coreDns?: CoreDns; metallb?: Metallb; albs?: IngressAlbs };
   /** Every host of the plan, with its zone, pool and addresses. */
   readonly hosts: ClusterHostSummary[];
   /** Every portable subnet of the plan, with its ALB and LoadBalancer addresses. */
   readonly plannedPortableSubnets: ClusterPortableSubnetSummary[];
+  /** The spec's LoadBalancers and the portable IP each holds (`namespace/name`, zone, network, ip). */
+  readonly plannedLoadBalancers: { service: string; zone: string; network: "public" | "private"; ip: string }[];
   /** https://<private IP>:<port> of the private service endpoint, if enabled. */
   readonly privateEndpoint?: string;
   /** https://<public IP>:<port> of the public service endpoint, if enabled. */
@@ -263,6 +268,7 @@ export class Cluster extends pulumi.ComponentResource {
     );
 
     this.hosts = plan.hosts.map((h) => ({ name: h.name, role: h.role, zone: h.zone, pool: h.pool, privateIp: h.privateIp, publicIp: h.publicIp }));
+    this.plannedLoadBalancers = plan.loadBalancers.map((l) => ({ service: `${l.namespace}/${l.name}`, zone: l.zone, network: l.network, ip: l.ip }));
     this.plannedPortableSubnets = plan.portableSubnets.map((p) => ({ zone: p.zone, network: p.network, cidr: p.cidr, alb: p.alb, loadBalancers: p.loadBalancers }));
     this.apiServerEndpoints = [];
     this.nodeNames = [];
@@ -292,6 +298,8 @@ export class Cluster extends pulumi.ComponentResource {
       const apiReady: pulumi.Resource[] = [controlPlane.ready, ...rbac.objects];
       let ready = apiReady;
       let coreDns: CoreDns | undefined;
+      let metallb: Metallb | undefined;
+      let albs: IngressAlbs | undefined;
       if (workerHosts.length > 0) {
         const images = args.images ?? new ImageBundle(defaultImagesDir());
         const nodeSpec = nodeClusterSpec(spec, { ...controlPlane.spec, apiServerEndpoints: controlPlane.apiServerEndpoints }, { pause: images.ref("pause"), coredns: images.ref("coredns") });
@@ -307,8 +315,29 @@ export class Cluster extends pulumi.ComponentResource {
           child,
         );
         ready = [...workers.nodes.map((n) => n.ready), ...coreDns.objects];
+        // LoadBalancers on the portable IPs (none on VPC, where VPC load balancers front Services).
+        const lbSpec = metallbSpec(plan, { controller: images.ref("metallb-controller"), speaker: images.ref("metallb-speaker") });
+        if (lbSpec.pools.length > 0) {
+          metallb = new Metallb(
+            `${name}-metallb`,
+            {
+              spec: lbSpec,
+              manifest: parseManifest(images.manifest("metallb"), `${images.dir}: the metallb manifest`),
+              loadBalancers: plan.loadBalancers,
+              provider: bootstrap,
+              dependsOn: workers.nodes.map((n) => n.ready),
+            },
+            child,
+          );
+          ready = [...ready, ...metallb.objects];
+          albs = new IngressAlbs(
+            `${name}-albs`,
+            { spec: { image: images.ref("traefik"), albs: plan.albs, rbac: parseManifest(images.manifest("traefik-rbac"), `${images.dir}: the traefik RBAC manifest`) }, provider: bootstrap, dependsOn: metallb.objects },
+            child,
+          );
+        }
       }
-      this.addons = { rbac, ...(coreDns ? { coreDns } : {}) };
+      this.addons = { rbac, ...(coreDns ? { coreDns } : {}), ...(metallb ? { metallb } : {}), ...(albs ? { albs } : {}) };
       this._kubeconfig = controlPlane.adminKubeconfig;
       // The users' provider waits until the cluster is whole (nodes Ready, DNS
       // answering), so their resources never race the cluster's bootstrap.

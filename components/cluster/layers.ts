@@ -3,6 +3,8 @@
 // re-derives a port, a version or an endpoint elsewhere. Pure: no Pulumi.
 import type { ProvisionedHost } from "../infra/driver";
 import type { ClusterSpec } from "../model/spec";
+import type { Plan } from "../model/plan";
+import { addressPools, defaultZones, type MetallbSpec } from "../addons/render/metallb";
 import type { ControlPlaneArgs } from "../control/controlPlane";
 import type { ControlPlaneSpec } from "../control/render/spec";
 import { NODE_DEFAULTS, type NodeClusterSpec } from "../workers/render/spec";
@@ -58,4 +60,10 @@ export function nodeClusterSpec(
 /** One CoreDNS replica per zone that has nodes (at least one). */
 export function coreDnsReplicas(workers: ProvisionedHost[]): number {
   return Math.max(1, new Set(workers.map((w) => w.spec.zone)).size);
+}
+
+/** The LoadBalancer layer's projection of the plan: the portable subnets' pools, and the images MetalLB runs. */
+export function metallbSpec(plan: Pick<Plan, "portableSubnets" | "zones">, images: { controller: string; speaker: string }): MetallbSpec {
+  const pools = addressPools(plan.portableSubnets, plan.zones.map((z) => z.name));
+  return { images, pools, defaultZones: defaultZones(pools) };
 }

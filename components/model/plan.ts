@@ -91,6 +91,9 @@ export interface PlannedLoadBalancer {
   zone: string;
   network: NetworkKind;
   ip: string;
+  /** The pods behind it (the spec's, or `app: <name>`). */
+  selector: Record<string, string>;
+  ports: { name?: string; port: number; targetPort: number | string; protocol: "TCP" | "UDP" }[];
 }
 
 export interface Plan {
@@ -224,7 +227,17 @@ export function planCluster(spec: ClusterSpec): Plan {
         holders.set(`${slot.block}/${slot.offset}`, `${lb.namespace}/${lb.name}`);
         assigned.set(lb, addressAt(mine[slot.block].cidr, slot.offset));
       }
-      for (const lb of lbs) loadBalancers.push({ name: lb.name, namespace: lb.namespace, zone: z, network, ip: assigned.get(lb)! });
+      for (const lb of lbs) {
+        loadBalancers.push({
+          name: lb.name,
+          namespace: lb.namespace,
+          zone: z,
+          network,
+          ip: assigned.get(lb)!,
+          selector: lb.selector ?? { app: lb.name },
+          ports: lb.ports.map((p) => ({ ...(p.name !== undefined ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol })),
+        });
+      }
 
       mine.forEach((b, bi) => {
         const last = size(b.cidr) - 1;

@@ -331,6 +331,16 @@ function loadBalancerRules(s: { zones: string[]; infrastructure: Infrastructure 
     const key = `${lb.namespace}/${lb.name}`;
     if (names.has(key)) out.push(problem(["loadBalancers", i, "name"], `duplicate LoadBalancer ${key}`));
     names.add(key);
+    // A Service may not list the same port and protocol twice, nor two ports under one name (or several without names).
+    const seenPorts = new Set<string>();
+    const seenNames = new Set<string>();
+    lb.ports.forEach((p, j) => {
+      if (seenPorts.has(`${p.port}/${p.protocol}`)) out.push(problem(["loadBalancers", i, "ports", j, "port"], `${p.protocol} port ${p.port} is listed twice`));
+      seenPorts.add(`${p.port}/${p.protocol}`);
+      if (lb.ports.length > 1 && p.name === undefined) out.push(problem(["loadBalancers", i, "ports", j, "name"], "required when a LoadBalancer has several ports"));
+      if (p.name !== undefined && seenNames.has(p.name)) out.push(problem(["loadBalancers", i, "ports", j, "name"], `${p.name} is used twice`));
+      if (p.name !== undefined) seenNames.add(p.name);
+    });
     if (!s.zones.includes(lb.zone)) {
       out.push(problem(["loadBalancers", i, "zone"], `${lb.zone} is not one of the cluster's zones (${s.zones.join(", ")})`));
       return;

@@ -210,6 +210,21 @@ export const LoadBalancerSchema = z.strictObject({
   network: z.enum(["public", "private"]),
   /** Pin the portable IP (default: the lowest free LoadBalancer address). */
   ip: ipString.optional(),
+  /** The pods it sends traffic to (default: `app: <name>`, as `kubectl expose` and `kubectl create deployment` label them). */
+  selector: z.record(labelKey, labelValue).optional(),
+  /** Default: one TCP port 80 to the pods' port 80. */
+  ports: z
+    .array(
+      z.strictObject({
+        name: dnsLabel(15).optional(),
+        port: z.number().int().min(1).max(65535),
+        /** The pods' port, a number or a named container port (default: `port`). */
+        targetPort: z.union([z.number().int().min(1).max(65535), z.string().regex(/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, { error: "must be a port name (IANA_SVC_NAME)" })]).optional(),
+        protocol: z.enum(["TCP", "UDP"]).default("TCP"),
+      }),
+    )
+    .min(1)
+    .default([{ port: 80, protocol: "TCP" }]),
 });
 
 const ApiserverSchema = z.strictObject({

@@ -17,6 +17,8 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { cleanupStack } from "../../components/infra/lab/cleanup";
 import { stackNames } from "../../components/infra/lab/naming";
+import { planCluster } from "../../components/model/plan";
+import { parseSpec } from "../../components/model/spec";
 import { labSpecCopy } from "./lib/labSpec";
 import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, ssh as sshAs, until } from "./lib/shell";
@@ -39,14 +41,37 @@ const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.63.0";
 jest.setTimeout(40 * 60_000);
 
 /** The lab stack's own spec, with this run's address ranges and room for the grown pool. */
-function labSpec(defaultPoolSize: number, masterFlavor?: string): Record<string, any> {
+function labSpec(defaultPoolSize: number, masterFlavor?: string, privateLb = true, privateAlbs = false): Record<string, any> {
   const spec = labSpecCopy("wk", o);
+  spec.albs.private.enabled = privateAlbs;
   spec.infrastructure.maxHosts = 12;
+  // The lab stack's public LoadBalancer `echo` (lab-z1), and a private one in another zone for the same pods.
+  if (privateLb) spec.loadBalancers.push({ name: "echo-private", namespace: "default", zone: "lab-z2", network: "private", selector: { app: "echo" } });
   spec.workerPools.find((p: { name: string }) => p.name === "default").sizePerZone = defaultPoolSize;
   if (masterFlavor) spec.masters.flavor = masterFlavor;
   return spec;
 }
-const writeSpec = (size: number, masterFlavor?: string) => fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size, masterFlavor) } }));
+let withPrivateLb = true;
+let withPrivateAlbs = false;
+const writeSpec = (size: number, masterFlavor?: string) =>
+  fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size, masterFlavor, withPrivateLb, withPrivateAlbs) } }));
+
+/** The plan of the spec as written now: the addresses Keelson promised. */
+function currentPlan() {
+  const r = parseSpec(labSpec(1, undefined, withPrivateLb, withPrivateAlbs));
+  if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join("\n"));
+  return planCluster(r.spec);
+}
+/** `curl http://<ip>/hostname` from the lab's internet client: the answering pod's name, or "" with the exit code. */
+const fromInternet = (ip: string) => {
+  const r = sh("ip", ["netns", "exec", names.clientNs, "curl", "-s", "--max-time", "4", `http://${ip}/hostname`]);
+  return r.status === 0 ? r.stdout.trim() : `exit ${r.status}`;
+};
+const fromPrivateHost = (ip: string) => {
+  const r = ssh(`10.${o}.3.4`, `curl -s --max-time 4 http://${ip}/hostname || echo "exit $?"`);
+  return r.stdout.trim();
+};
+const lbIp = (name: string, ns = "default") => kubectl("get", "service", name, "-n", ns, "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}").stdout.trim();
 
 const ssh = (ip: string, script: string) => sshAs(keyFile, ip, script);
 const kubectl = (...args: string[]) => sh(kubectlBin, ["--kubeconfig", kubeconfig, "--request-timeout=20s", ...args]);
@@ -225,6 +250,175 @@ test("kubectl logs shows a pod's output", () => {
   expect(kubectlOk("logs", p.name)).toMatch(/Started HTTP server on port 8080/);
 });
 
+test("the spec's LoadBalancers answer on the plan's portable IPs: public from the internet, private from private hosts only", async () => {
+  const plan = currentPlan();
+  const pub = plan.loadBalancers.find((l) => l.name === "echo")!;
+  const priv = plan.loadBalancers.find((l) => l.name === "echo-private")!;
+  expect(pub.ip.startsWith(`10.${o + 3}.`)).toBe(true); // the public portable range
+  expect(priv.ip.startsWith(`10.${o + 2}.`)).toBe(true); // the private one
+  // Keelson made the Services; the app behind them is the user's.
+  const labels = { app: "echo" };
+  apply([
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "echo", namespace: "default" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: "echo", image: AGNHOST, imagePullPolicy: "IfNotPresent", args: ["netexec", "--http-port=80"] }] } },
+      },
+    },
+  ]);
+  await until("2 echo pods ready", 180, () => {
+    const p = pods("app=echo");
+    return p.length === 2 && p.every((x) => x.ready);
+  });
+  expect(lbIp("echo")).toBe(pub.ip);
+  expect(lbIp("echo-private")).toBe(priv.ip);
+  const echoPods = pods("app=echo").map((p) => p.name);
+  await until("the public LoadBalancer answers the internet client", 60, () => echoPods.includes(fromInternet(pub.ip)));
+  expect(echoPods).toContain(fromPrivateHost(priv.ip));
+  // The private address is not reachable from the internet; an unused portable address answers nothing.
+  expect(fromInternet(priv.ip)).toMatch(/^exit /);
+  const unused = plan.portableSubnets.find((p) => p.zone === "lab-z3" && p.network === "public")!.loadBalancers[3];
+  expect(fromInternet(unused)).toMatch(/^exit /);
+});
+
+test("a LoadBalancer Service made with kubectl gets an address of its zone's pool (IKS annotations), and frees it when deleted", async () => {
+  const plan = currentPlan();
+  const z3 = plan.portableSubnets.find((p) => p.zone === "lab-z3" && p.network === "public")!;
+  const assigned = () => Number(kubectl("get", "ipaddresspool", "public-lab-z3", "-n", "metallb-system", "-o", "jsonpath={.status.assignedIPv4}").stdout.trim() || "0");
+  const before = assigned();
+  const svc = (name: string, annotations: Record<string, string>) => ({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace: "default", annotations },
+    spec: { type: "LoadBalancer", selector: { app: "echo" }, ports: [{ port: 80 }] },
+  });
+  apply([svc("user-lb", { "service.kubernetes.io/ibm-load-balancer-cloud-provider-zone": "lab-z3" })]);
+  await until("user-lb has an address", 60, () => lbIp("user-lb") !== "");
+  const ip = lbIp("user-lb");
+  expect(z3.loadBalancers).toContain(ip);
+  expect(kubectlOk("get", "service", "user-lb", "-o", "jsonpath={.metadata.annotations.metallb\\.io/address-pool}")).toBe("public-lab-z3");
+  await until("it answers the internet client", 60, () => fromInternet(ip) !== "" && !fromInternet(ip).startsWith("exit"));
+  await until("the pool counts it", 30, () => assigned() === before + 1);
+  kubectlOk("delete", "service", "user-lb");
+  await until("the pool frees it", 30, () => assigned() === before);
+  // Freed: another Service may now ask for exactly that address.
+  apply([svc("user-lb-2", { "service.kubernetes.io/ibm-load-balancer-cloud-provider-zone": "lab-z3", "metallb.io/loadBalancerIPs": ip })]);
+  await until("user-lb-2 has the freed address", 60, () => lbIp("user-lb-2") === ip);
+  kubectlOk("delete", "service", "user-lb-2");
+  // A zone the cluster does not have is refused at once, naming the annotation.
+  const bad = sh(kubectlBin, ["--kubeconfig", kubeconfig, "apply", "-f", "-"], 30_000, stringify(svc("user-lb-bad", { "service.kubernetes.io/ibm-load-balancer-cloud-provider-zone": "lab-z9" })));
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toMatch(/no public portable addresses in zone lab-z9 \(service.kubernetes.io\/ibm-load-balancer-cloud-provider-zone\)/);
+});
+
+/** GET https://<host>/hostname through an ALB address, checking the certificate against the test's CA. */
+function throughAlb(where: "internet" | "private", albIp: string, host: string, tls = true): string {
+  const url = `${tls ? "https" : "http"}://${host}/hostname`;
+  const args = ["-s", "--max-time", "4", "--cacert", path.join(work, "tls.crt"), "--resolve", `${host}:${tls ? 443 : 80}:${albIp}`, url];
+  const r = where === "internet" ? sh("ip", ["netns", "exec", names.clientNs, "curl", ...args]) : ssh(`10.${o}.3.4`, `curl ${args.map((a) => `'${a}'`).join(" ")}`);
+  return r.status === 0 ? r.stdout.trim() : `exit ${r.status}`;
+}
+const ALB_HOSTS = ["web.lab.example", "echo.lab.example", "intranet.lab.example"];
+
+test("an Ingress with two hosts, TLS from a Secret, answers through every zone's public ALB IP from the internet", async () => {
+  const plan = currentPlan();
+  const pub = plan.albs.filter((a) => a.network === "public" && a.enabled);
+  expect(pub.map((a) => a.zone).sort()).toEqual(["lab-z1", "lab-z2", "lab-z3"]);
+  // A certificate for the hosts, from a CA of the test's own.
+  const crt = path.join(work, "tls.crt");
+  const key = path.join(work, "tls.key");
+  const made = sh("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", "/CN=lab.example", "-addext", `subjectAltName=${ALB_HOSTS.map((h) => `DNS:${h}`).join(",")}`]);
+  expect(made.status).toBe(0);
+  kubectlOk("create", "secret", "tls", "lab-tls", `--cert=${crt}`, `--key=${key}`);
+  apply([
+    { apiVersion: "v1", kind: "Service", metadata: { name: "echo-internal", namespace: "default" }, spec: { selector: { app: "echo" }, ports: [{ port: 80 }] } },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      // No ingressClassName: public-iks-k8s-nginx is the cluster's default class, as on IKS.
+      metadata: { name: "shop", namespace: "default" },
+      spec: {
+        tls: [{ hosts: ALB_HOSTS.slice(0, 2), secretName: "lab-tls" }],
+        rules: [
+          { host: "web.lab.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } },
+          { host: "echo.lab.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "echo-internal", port: { number: 80 } } } }] } },
+        ],
+      },
+    },
+  ]);
+  expect(kubectlOk("get", "ingress", "shop", "-o", "jsonpath={.spec.ingressClassName}")).toBe("public-iks-k8s-nginx");
+  const web = pods("app=web").map((p) => p.name);
+  const echo = pods("app=echo").map((p) => p.name);
+  for (const alb of pub) {
+    await until(`web.lab.example through ${alb.name}`, 120, () => web.includes(throughAlb("internet", alb.ip!, "web.lab.example")));
+    expect(echo).toContain(throughAlb("internet", alb.ip!, "echo.lab.example"));
+  }
+  // The Ingress reports the public ALBs' addresses; the private ALBs are off and answer nothing.
+  await until("the Ingress status lists the ALBs", 60, () => kubectlOk("get", "ingress", "shop", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}").trim().split(" ").sort().join(",") === pub.map((a) => a.ip).sort().join(","));
+  for (const alb of plan.albs.filter((a) => a.network === "private")) expect(throughAlb("private", alb.ip!, "web.lab.example")).toMatch(/^exit /);
+});
+
+test("the private ALBs, enabled in the spec, serve private-iks-k8s-nginx Ingresses to private hosts only", async () => {
+  withPrivateAlbs = true;
+  writeSpec(1);
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  const priv = currentPlan().albs.filter((a) => a.network === "private");
+  expect(priv.every((a) => a.enabled)).toBe(true);
+  apply([
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "intranet", namespace: "default" },
+      spec: {
+        ingressClassName: "private-iks-k8s-nginx",
+        tls: [{ hosts: ["intranet.lab.example"], secretName: "lab-tls" }],
+        rules: [{ host: "intranet.lab.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } }],
+      },
+    },
+  ]);
+  const web = pods("app=web").map((p) => p.name);
+  for (const alb of priv) {
+    await until(`intranet.lab.example through ${alb.name}`, 120, () => web.includes(throughAlb("private", alb.ip!, "intranet.lab.example")));
+    expect(throughAlb("internet", alb.ip!, "intranet.lab.example")).toMatch(/^exit /);
+  }
+  // Each ALB serves its own class only: the public ALBs do not serve the private Ingress.
+  const pubAlb = currentPlan().albs.find((a) => a.network === "public")!;
+  expect(throughAlb("internet", pubAlb.ip!, "intranet.lab.example")).not.toMatch(new RegExp(`^(${web.join("|")})$`));
+});
+
+test("the node holding a LoadBalancer IP dies: another node of its zone takes the IP over", async () => {
+  const pub = currentPlan().loadBalancers.find((l) => l.name === "echo")!;
+  const holder = () => {
+    const items = JSON.parse(kubectlOk("get", "servicel2statuses", "-n", "metallb-system", "-o", "json")).items as any[];
+    return items.find((i) => i.status?.serviceName === "echo" && i.status?.serviceNamespace === "default")?.status?.node as string | undefined;
+  };
+  await until("an announcing node", 60, () => holder() !== undefined);
+  const victim = holder()!;
+  expect(zoneOf(victim)).toBe("lab-z1");
+  const pid = fs.readFileSync(path.join(names.dir, "hosts", victim, "nspawn.pid"), "utf8").trim();
+  const t0 = Date.now();
+  process.kill(Number(pid), "SIGKILL"); // failed hardware
+  await until("nspawn gone", 10, () => !fs.existsSync(`/proc/${pid}`));
+  // Answered again, with another node of the zone holding the IP (not the dying host's last packets).
+  await until("the IP answers again from another node", 180, () => {
+    const h = holder();
+    if (h === undefined || h === victim) return false;
+    const who = fromInternet(pub.ip);
+    return who !== "" && !who.startsWith("exit");
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  console.log(`LoadBalancer failover: ${pub.ip} answered again through ${holder()} ${seconds.toFixed(1)} s after ${victim} died`);
+  expect(zoneOf(holder()!)).toBe("lab-z1");
+  // The dead worker comes back with refresh + up.
+  pulumiOk(["refresh", "--yes", "--stack", stack], opts);
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  await until("every node Ready again", 180, () => nodes().every((n) => n.ready));
+});
+
 test("a second pulumi up reports no changes", () => {
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
@@ -281,6 +475,22 @@ test("shrinking it back drains and removes only the nodes it drops", async () =>
   expect(nodes().map((n) => n.name).sort()).toEqual([...workerNames].sort());
   const web = pods("app=web");
   expect(web.filter((p) => grown.includes(p.node))).toEqual([]);
+});
+
+test("a LoadBalancer removed and the private ALBs disabled in the spec are removed from the cluster; the namespace stays", () => {
+  withPrivateLb = false;
+  withPrivateAlbs = false;
+  writeSpec(1);
+  const changed = plannedOps().filter((s) => s.op !== "same");
+  const privAlbs = currentPlan().albs.filter((a) => a.network === "private").map((a) => a.name);
+  const expected = ["delete wk-metallb-lb-service-default-echo-private", ...privAlbs.flatMap((n) => [`delete wk-albs-deployment-kube-system-${n}`, `delete wk-albs-service-kube-system-${n}`])];
+  // The public ALBs' status addresses do not change (only private ALBs are listed for the private class).
+  expect(changed.map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort()).toEqual(expected.sort());
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  expect(kubectl("get", "service", "echo-private").stderr).toMatch(/NotFound/);
+  for (const n of privAlbs) expect(kubectl("get", "deployment", n, "-n", "kube-system").stderr).toMatch(/NotFound/);
+  expect(lbIp("echo")).toBe(currentPlan().loadBalancers.find((l) => l.name === "echo")!.ip);
+  expect(kubectlOk("get", "namespace", "default", "-o", "name").trim()).toBe("namespace/default");
 });
 
 test("a new masters' flavor replaces every master host, one at a time: same etcd cluster, every object kept, the API answering", async () => {

@@ -1,6 +1,7 @@
 // Kubernetes objects as plain data (what a manifest holds), and the Pulumi
 // resource name each one gets. Pure: the add-on renderers return these and
 // components/addons/k8sObjects.ts turns each into a @pulumi/kubernetes resource.
+import { parseAllDocuments } from "yaml";
 
 export interface K8sObject {
   apiVersion: string;
@@ -32,4 +33,17 @@ export function checkUnique(objects: K8sObject[], where: string): void {
     if (seen.has(k)) throw new Error(`${where}: ${k} appears twice`);
     seen.add(k);
   }
+}
+
+/** The objects of a multi-document manifest (empty documents skipped). */
+export function parseManifest(text: string, what: string): K8sObject[] {
+  return parseAllDocuments(text).flatMap((doc, i) => {
+    if (doc.errors.length > 0) throw new Error(`${what}: document ${i + 1}: ${doc.errors[0].message}`);
+    const o = doc.toJS() as K8sObject | null;
+    if (o === null) return [];
+    if (typeof o !== "object" || typeof o.apiVersion !== "string" || typeof o.kind !== "string" || typeof o.metadata?.name !== "string") {
+      throw new Error(`${what}: document ${i + 1} is not a Kubernetes object (apiVersion, kind, metadata.name)`);
+    }
+    return [o];
+  });
 }
