@@ -38,10 +38,14 @@ async function prepare({ apt = true, kubernetes = false } = {}) {
     // The images nodes run (pause, CoreDNS, agnhost) and the pod network agent, from their Go modules.
     const k8s = await import("../toolchain/kubernetes.mjs");
     const images = await import("../toolchain/images.mjs");
-    const kube = await k8s.ensureKubernetes();
+    // Side by side: the Kubernetes build (-p 2) and the image builds (-p 1, one Go
+    // build at a time) share the Go caches, which are safe for concurrent builds, and
+    // on a cold machine this keeps both cores busy through each other's downloads and links.
+    const [kube, [bundle, flannel]] = await Promise.all([
+      k8s.ensureKubernetes(),
+      images.ensureImages().then(async (b) => [b, await images.ensureFlannel()]),
+    ]);
     const etcd = k8s.ensureEtcd();
-    const bundle = await images.ensureImages();
-    const flannel = await images.ensureFlannel();
     env.KEELSON_KUBERNETES_BIN = kube.binDir;
     env.KEELSON_ETCD_BIN = etcd.binDir;
     env.KEELSON_IMAGES_DIR = bundle.dir;

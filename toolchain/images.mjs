@@ -222,15 +222,15 @@ function compareGo(a, b) {
 
 const PKG_LINE = /^[\w.\-]+(\/[\w.\-~+]+)*$/;
 
-/** `go build -v -p 1`, with a progress line (packages compiled) every 15 s. */
+/** `go build -v -p 2`, with a progress line (packages compiled) every 15 s. */
 function goBuild({ label, cwd, pkg, out, ldflags, env, tags }) {
   const total = run("go", ["list", "-deps", ...(tags ? ["-tags", tags] : []), pkg], { cwd, env }).split("\n").filter(Boolean).length;
   const started = Date.now();
   let done = 0;
   let last = started;
   return new Promise((resolve, reject) => {
-    // -p 1: the build machine has 2 cores shared with other builds.
-    const args = ["build", "-v", "-p", "1", "-trimpath", ...(tags ? ["-tags", tags] : []), "-ldflags", ldflags, "-o", out, pkg];
+    // -p 2: the build machine's 2 cores; the Kubernetes build may run beside it (scripts/keelson-run.mjs).
+    const args = ["build", "-v", "-p", "2", "-trimpath", ...(tags ? ["-tags", tags] : []), "-ldflags", ldflags, "-o", out, pkg];
     const child = spawn("go", args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
     let errText = "";
     child.stderr.on("data", (d) => {
