@@ -1,6 +1,6 @@
 // A LoadBalancer service's permanent portable IP in one zone and network.
-// Creating the Service (and its keepalived/IPVS dataplane) belongs to the
-// add-ons layer; this records which address it owns.
+// The Service itself, and MetalLB that announces the IP, belong to the add-ons
+// layer (addons/metallb.ts); this records which address it owns.
 import * as pulumi from "@pulumi/pulumi";
 import { TOKENS, type LoadBalancerProps } from "../types";
 
