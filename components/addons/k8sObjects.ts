@@ -53,11 +53,28 @@ export function createObjects(prefix: string, objects: K8sObject[], opts: pulumi
     }
     return ctor;
   });
-  return objects.map((o, i) => {
+  const make = (o: K8sObject, i: number, o2: pulumi.CustomResourceOptions) => {
     const { apiVersion, kind, metadata, ...body } = o;
     const args = { ...body, metadata: { ...metadata, annotations: { ...metadata.annotations, ...OWNED } } };
     const name = objectResourceName(prefix, o);
     const ctor = ctors[i];
-    return ctor ? new ctor(name, args, opts) : new k8s.apiextensions.CustomResource(name, { apiVersion, kind, ...args }, opts);
+    return ctor ? new ctor(name, args, o2) : new k8s.apiextensions.CustomResource(name, { apiVersion, kind, ...args }, o2);
+  };
+  // A namespace the batch creates exists before the objects that live in it
+  // (the API refuses them until it does; nothing else orders them).
+  const namespaces = new Map<string, pulumi.CustomResource>();
+  const out: (pulumi.CustomResource | undefined)[] = objects.map((o, i) => {
+    if (kindKey(o) !== "v1/Namespace") return undefined;
+    const r = make(o, i, opts);
+    namespaces.set(o.metadata.name, r);
+    return r;
+  });
+  return objects.map((o, i) => {
+    if (out[i]) return out[i]!;
+    const ns = o.metadata.namespace !== undefined ? namespaces.get(o.metadata.namespace) : undefined;
+    if (!ns) return make(o, i, opts);
+    const prior = opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn as pulumi.Input<pulumi.Resource>];
+    const dependsOn = [...prior, ns];
+    return make(o, i, { ...opts, dependsOn });
   });
 }
