@@ -62,19 +62,13 @@ export function createObjects(prefix: string, objects: K8sObject[], opts: pulumi
   };
   // A namespace the batch creates exists before the objects that live in it
   // (the API refuses them until it does; nothing else orders them).
+  const isNamespace = (o: K8sObject) => kindKey(o) === "v1/Namespace";
   const namespaces = new Map<string, pulumi.CustomResource>();
-  const out: (pulumi.CustomResource | undefined)[] = objects.map((o, i) => {
-    if (kindKey(o) !== "v1/Namespace") return undefined;
-    const r = make(o, i, opts);
-    namespaces.set(o.metadata.name, r);
-    return r;
-  });
+  objects.forEach((o, i) => isNamespace(o) && namespaces.set(o.metadata.name, make(o, i, opts)));
+  const prior = opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn as pulumi.Input<pulumi.Resource>];
   return objects.map((o, i) => {
-    if (out[i]) return out[i]!;
+    if (isNamespace(o)) return namespaces.get(o.metadata.name)!;
     const ns = o.metadata.namespace !== undefined ? namespaces.get(o.metadata.namespace) : undefined;
-    if (!ns) return make(o, i, opts);
-    const prior = opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn as pulumi.Input<pulumi.Resource>];
-    const dependsOn = [...prior, ns];
-    return make(o, i, { ...opts, dependsOn });
+    return make(o, i, ns ? { ...opts, dependsOn: [...prior, ns] } : opts);
   });
 }

@@ -31,7 +31,7 @@ export function loadBalancerServices(lbs: PlannedLoadBalancer[]): K8sObject[] {
     spec: {
       type: "LoadBalancer",
       selector: lb.selector,
-      ports: lb.ports.map((p) => ({ ...(p.name !== undefined ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort, protocol: p.protocol })),
+      ports: lb.ports,
     },
   }));
 }

@@ -5,7 +5,8 @@
 //
 // IKS mapping (docs/services.md): an NLB 1.0 is a portable IP of one zone that
 // keepalived floats between that zone's workers; here MetalLB's speakers elect
-// one node per IP (memberlist notices a dead node in seconds) and answer ARP for
+// one node per IP (memberlist is meant to notice a dead node in seconds; not yet
+// shown on the lab, see docs/services.md) and answer ARP for
 // it on the VLAN that routes the portable subnet.
 import type { PlannedPortableSubnet } from "../../model/plan";
 import type { NetworkKind } from "../../types";
@@ -77,7 +78,7 @@ export function defaultZones(pools: AddressPool[]): MetallbSpec["defaultZones"] 
   return out;
 }
 
-/** Upstream objects that serve the validating webhooks: left out until masters reach pods (see metallbObjects). */
+/** Upstream objects that serve the validating webhooks: left out until masters reach pods (see upstreamObjects). */
 const WEBHOOK_OBJECTS = new Set(["ValidatingWebhookConfiguration/metallb-webhook-configuration", "Service/metallb-webhook-service", "Secret/metallb-webhook-cert"]);
 
 type Json = Record<string, any>;
