@@ -54,16 +54,26 @@ export const AGNHOST_VERSION = VERSIONS.images.agnhost;
  */
 export const METALLB_VERSION = VERSIONS.images.metallb;
 
+/**
+ * Traefik, the Ingress ALBs' controller, with its Ingress NGINX provider (NGINX
+ * annotations on standard Ingresses, as IKS's community-NGINX ALBs read them).
+ * v3.6.19: from v3.7 its go.mod replaces github.com/traefik/traefik/dynamic/ext
+ * with a nested module the module zip leaves out, and the proxy serves no
+ * module of that name, so v3.7.x cannot be built from the proxy.
+ */
+export const TRAEFIK_VERSION = VERSIONS.images.traefik;
+
 export const IMAGE_REFS = {
   pause: `registry.k8s.io/pause:${PAUSE_VERSION}`,
   coredns: `registry.k8s.io/coredns/coredns:${COREDNS_VERSION}`,
   agnhost: `registry.k8s.io/e2e-test-images/agnhost:${AGNHOST_VERSION}`,
   "metallb-controller": `quay.io/metallb/controller:${METALLB_VERSION}`,
   "metallb-speaker": `quay.io/metallb/speaker:${METALLB_VERSION}`,
+  traefik: `docker.io/library/traefik:${TRAEFIK_VERSION}`,
 };
 
 /** Manifests of the add-ons built here, copied from their modules into the bundle (images.json `manifests`). */
-export const MANIFESTS = { metallb: "metallb-native.yaml" };
+export const MANIFESTS = { metallb: "metallb-native.yaml", "traefik-rbac": "traefik-ingress-nginx-rbac.yaml" };
 
 const GOARCH = "amd64";
 
@@ -125,6 +135,7 @@ export function imagesKey() {
     IMAGE_REFS.agnhost,
     IMAGE_REFS["metallb-controller"],
     IMAGE_REFS["metallb-speaker"],
+    IMAGE_REFS.traefik,
     goVersion(),
     toolVersion("gcc", ["--version"]),
     toolVersion("ldd", ["--version"]), // static libc goes into /pause
@@ -334,6 +345,21 @@ async function buildMetallb(work) {
   return { ...bins, manifest };
 }
 
+/** Traefik as its Makefile builds it (CGO off, -X pkg/version.Version), and the RBAC its Ingress NGINX provider needs. */
+async function buildTraefik(work) {
+  const modPath = "github.com/traefik/traefik/v3";
+  const pkg = `${modPath}/cmd/traefik`;
+  const { dir } = prepareWrapper({ work, name: "traefik", modPath, version: TRAEFIK_VERSION, pkgs: [pkg] });
+  const out = path.join(work, "traefik-bin");
+  const ldflags = `-s -w -X ${modPath}/pkg/version.Version=${TRAEFIK_VERSION} -X ${modPath}/pkg/version.Codename=keelson`;
+  await goBuild({ label: `traefik ${TRAEFIK_VERSION}`, cwd: dir, pkg, out, ldflags, env: goEnv() });
+  assertStatic(out);
+  const info = goModDownload(`${modPath}@${TRAEFIK_VERSION}`, work);
+  const rbac = path.join(info.Dir, "docs", "content", "reference", "dynamic-configuration", "kubernetes-ingress-nginx-rbac.yml");
+  if (!fs.existsSync(rbac)) throw new Error(`${modPath}@${TRAEFIK_VERSION} has no ${path.relative(info.Dir, rbac)}`);
+  return { bin: out, rbac };
+}
+
 /**
  * Builds (or finds) the image archives. Returns
  * { dir, images: [{ name, ref, archive, digest, archiveSha256 }], built }; images.json
@@ -380,6 +406,12 @@ export async function ensureImages() {
     log(`metallb ${METALLB_VERSION} built (${fmtSecs(Date.now() - t)})`);
     fs.copyFileSync(metallb.manifest, path.join(out, MANIFESTS.metallb));
 
+    t = Date.now();
+    const traefik = await buildTraefik(work);
+    timings.traefik = Math.round((Date.now() - t) / 1000);
+    log(`traefik ${TRAEFIK_VERSION} built (${fmtSecs(Date.now() - t)})`);
+    fs.copyFileSync(traefik.rbac, path.join(out, MANIFESTS["traefik-rbac"]));
+
     const specs = [
       {
         name: "pause",
@@ -416,6 +448,13 @@ export async function ensureImages() {
         ref: IMAGE_REFS["metallb-speaker"],
         files: [{ path: "/speaker", data: fs.readFileSync(metallb.speaker), mode: 0o755 }],
         config: { Entrypoint: ["/speaker"], WorkingDir: "/" },
+      },
+      // As Traefik's Dockerfile (ENTRYPOINT ["/traefik"], EXPOSE 80); the ALBs run it as 65532 on ports above 1024.
+      {
+        name: "traefik",
+        ref: IMAGE_REFS.traefik,
+        files: [{ path: "/traefik", data: fs.readFileSync(traefik.bin), mode: 0o755 }],
+        config: { Entrypoint: ["/traefik"], WorkingDir: "/", ExposedPorts: { "80/tcp": {} } },
       },
     ];
     const images = [];

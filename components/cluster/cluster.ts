@@ -28,6 +28,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterRbac } from "../addons/clusterRbac";
 import { CoreDns } from "../addons/coreDns";
+import { IngressAlbs } from "../addons/ingressAlbs";
 import { Metallb } from "../addons/metallb";
 import { parseManifest } from "../addons/render/objects";
 import { defaultArtifacts, type ArtifactSource } from "../bootstrap/artifacts";
@@ -123,7 +124,7 @@ export class Cluster extends pulumi.ComponentResource {
   /** The layers on the hosts: present when a driver was given. */
   readonly controlPlane?: ControlPlane;
   readonly workers?: WorkerNodes;
-  readonly addons?: { rbac: ClusterRbac; coreDns?: CoreDns; metallb?: Metallb };
+  readonly addons?: { rbac: ClusterRbac; coreDns?: CoreDns; metallb?: Metallb; albs?: IngressAlbs };
   /** Every host of the plan, with its zone, pool and addresses. */
   readonly hosts: ClusterHostSummary[];
   /** Every portable subnet of the plan, with its ALB and LoadBalancer addresses. */
@@ -298,6 +299,7 @@ export class Cluster extends pulumi.ComponentResource {
       let ready = apiReady;
       let coreDns: CoreDns | undefined;
       let metallb: Metallb | undefined;
+      let albs: IngressAlbs | undefined;
       if (workerHosts.length > 0) {
         const images = args.images ?? new ImageBundle(defaultImagesDir());
         const nodeSpec = nodeClusterSpec(spec, { ...controlPlane.spec, apiServerEndpoints: controlPlane.apiServerEndpoints }, { pause: images.ref("pause"), coredns: images.ref("coredns") });
@@ -328,9 +330,14 @@ export class Cluster extends pulumi.ComponentResource {
             child,
           );
           ready = [...ready, ...metallb.objects];
+          albs = new IngressAlbs(
+            `${name}-albs`,
+            { spec: { image: images.ref("traefik"), albs: plan.albs, rbac: parseManifest(images.manifest("traefik-rbac"), `${images.dir}: the traefik RBAC manifest`) }, provider: bootstrap, dependsOn: metallb.objects },
+            child,
+          );
         }
       }
-      this.addons = { rbac, ...(coreDns ? { coreDns } : {}), ...(metallb ? { metallb } : {}) };
+      this.addons = { rbac, ...(coreDns ? { coreDns } : {}), ...(metallb ? { metallb } : {}), ...(albs ? { albs } : {}) };
       this._kubeconfig = controlPlane.adminKubeconfig;
       // The users' provider waits until the cluster is whole (nodes Ready, DNS
       // answering), so their resources never race the cluster's bootstrap.

@@ -6,9 +6,6 @@
 //  - from a pod: a Service's ClusterIP answers, `kubernetes.default.svc.cluster.local`
 //    and the Service's name resolve; pods in different zones reach each other by pod IP;
 //    `kubectl logs` and `kubectl exec` work;
-//  - the spec's LoadBalancers answer on the plan's portable IPs (public from the internet
-//    client, private from private hosts only); a kubectl LoadBalancer gets its zone's pool
-//    and frees the address; a LoadBalancer removed from the spec is deleted;
 //  - a second `up` changes nothing;
 //  - one master stopped: nodes stay Ready (the master proxy moves them) and new pods schedule;
 //  - a pool grown from 1 to 2 per zone adds only the new nodes, and shrunk back removes
@@ -44,8 +41,9 @@ const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.63.0";
 jest.setTimeout(40 * 60_000);
 
 /** The lab stack's own spec, with this run's address ranges and room for the grown pool. */
-function labSpec(defaultPoolSize: number, masterFlavor?: string, privateLb = true): Record<string, any> {
+function labSpec(defaultPoolSize: number, masterFlavor?: string, privateLb = true, privateAlbs = false): Record<string, any> {
   const spec = labSpecCopy("wk", o);
+  spec.albs.private.enabled = privateAlbs;
   spec.infrastructure.maxHosts = 12;
   // The lab stack's public LoadBalancer `echo` (lab-z1), and a private one in another zone for the same pods.
   if (privateLb) spec.loadBalancers.push({ name: "echo-private", namespace: "default", zone: "lab-z2", network: "private", selector: { app: "echo" } });
@@ -54,12 +52,13 @@ function labSpec(defaultPoolSize: number, masterFlavor?: string, privateLb = tru
   return spec;
 }
 let withPrivateLb = true;
+let withPrivateAlbs = false;
 const writeSpec = (size: number, masterFlavor?: string) =>
-  fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size, masterFlavor, withPrivateLb) } }));
+  fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size, masterFlavor, withPrivateLb, withPrivateAlbs) } }));
 
 /** The plan of the spec as written now: the addresses Keelson promised. */
 function currentPlan() {
-  const r = parseSpec(labSpec(1, undefined, withPrivateLb));
+  const r = parseSpec(labSpec(1, undefined, withPrivateLb, withPrivateAlbs));
   if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join("\n"));
   return planCluster(r.spec);
 }
@@ -68,8 +67,10 @@ const fromInternet = (ip: string) => {
   const r = sh("ip", ["netns", "exec", names.clientNs, "curl", "-s", "--max-time", "4", `http://${ip}/hostname`]);
   return r.status === 0 ? r.stdout.trim() : `exit ${r.status}`;
 };
+/** Master 3 (lab-z3), a host on the private network: private portable IPs must answer it, from any zone. */
+const PRIVATE_HOST = `10.${o}.3.4`;
 const fromPrivateHost = (ip: string) => {
-  const r = ssh(`10.${o}.3.4`, `curl -s --max-time 4 http://${ip}/hostname || echo "exit $?"`);
+  const r = ssh(PRIVATE_HOST, `curl -s --max-time 4 http://${ip}/hostname || echo "exit $?"`);
   return r.stdout.trim();
 };
 const lbIp = (name: string, ns = "default") => kubectl("get", "service", name, "-n", ns, "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}").stdout.trim();
@@ -316,6 +317,126 @@ test("a LoadBalancer Service made with kubectl gets an address of its zone's poo
   expect(bad.stderr).toMatch(/no public portable addresses in zone lab-z9 \(service.kubernetes.io\/ibm-load-balancer-cloud-provider-zone\)/);
 });
 
+/** GET https://<host>/hostname through an ALB address, checking the certificate against the test's CA. */
+function throughAlb(where: "internet" | "private", albIp: string, host: string, tls = true): string {
+  const url = `${tls ? "https" : "http"}://${host}/hostname`;
+  // The internet client is a namespace of this machine and reads the CA here; the private host is a lab host with a copy of its own.
+  const ca = where === "internet" ? path.join(work, "tls.crt") : PRIVATE_HOST_CA;
+  const args = ["-s", "--max-time", "4", "--cacert", ca, "--resolve", `${host}:${tls ? 443 : 80}:${albIp}`, url];
+  const r = where === "internet" ? sh("ip", ["netns", "exec", names.clientNs, "curl", ...args]) : ssh(PRIVATE_HOST, `curl ${args.map((a) => `'${a}'`).join(" ")}`);
+  return r.status === 0 ? r.stdout.trim() : `exit ${r.status}`;
+}
+const PRIVATE_HOST_CA = "/root/keelson-test-ca.crt";
+const ALB_HOSTS = ["web.lab.example", "echo.lab.example", "intranet.lab.example"];
+
+test("an Ingress with two hosts, TLS from a Secret, answers through every zone's public ALB IP from the internet", async () => {
+  const plan = currentPlan();
+  const pub = plan.albs.filter((a) => a.network === "public" && a.enabled);
+  expect(pub.map((a) => a.zone).sort()).toEqual(["lab-z1", "lab-z2", "lab-z3"]);
+  // A certificate for the hosts, from a CA of the test's own.
+  const crt = path.join(work, "tls.crt");
+  const key = path.join(work, "tls.key");
+  const made = sh("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", "/CN=lab.example", "-addext", `subjectAltName=${ALB_HOSTS.map((h) => `DNS:${h}`).join(",")}`]);
+  expect(made.status).toBe(0);
+  const copied = ssh(PRIVATE_HOST, `cat > ${PRIVATE_HOST_CA} <<'EOF'\n${fs.readFileSync(crt, "utf8").trim()}\nEOF`);
+  expect(copied.status).toBe(0);
+  kubectlOk("create", "secret", "tls", "lab-tls", `--cert=${crt}`, `--key=${key}`);
+  apply([
+    { apiVersion: "v1", kind: "Service", metadata: { name: "echo-internal", namespace: "default" }, spec: { selector: { app: "echo" }, ports: [{ port: 80 }] } },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      // No ingressClassName: public-iks-k8s-nginx is the cluster's default class, as on IKS.
+      metadata: { name: "shop", namespace: "default" },
+      spec: {
+        tls: [{ hosts: ALB_HOSTS.slice(0, 2), secretName: "lab-tls" }],
+        rules: [
+          { host: "web.lab.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } },
+          { host: "echo.lab.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "echo-internal", port: { number: 80 } } } }] } },
+        ],
+      },
+    },
+  ]);
+  expect(kubectlOk("get", "ingress", "shop", "-o", "jsonpath={.spec.ingressClassName}")).toBe("public-iks-k8s-nginx");
+  const web = pods("app=web").map((p) => p.name);
+  const echo = pods("app=echo").map((p) => p.name);
+  for (const alb of pub) {
+    await until(`web.lab.example through ${alb.name}`, 120, () => web.includes(throughAlb("internet", alb.ip!, "web.lab.example")));
+    expect(echo).toContain(throughAlb("internet", alb.ip!, "echo.lab.example"));
+  }
+  // The Ingress reports the public ALBs' addresses; the private ALBs are off and answer nothing.
+  await until("the Ingress status lists the ALBs", 60, () => kubectlOk("get", "ingress", "shop", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}").trim().split(" ").sort().join(",") === pub.map((a) => a.ip).sort().join(","));
+  for (const alb of plan.albs.filter((a) => a.network === "private")) expect(throughAlb("private", alb.ip!, "web.lab.example")).toMatch(/^exit /);
+});
+
+test("the private ALBs, enabled in the spec, serve private-iks-k8s-nginx Ingresses to private hosts only", async () => {
+  withPrivateAlbs = true;
+  writeSpec(1);
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  const priv = currentPlan().albs.filter((a) => a.network === "private");
+  expect(priv.every((a) => a.enabled)).toBe(true);
+  apply([
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "intranet", namespace: "default" },
+      spec: {
+        ingressClassName: "private-iks-k8s-nginx",
+        tls: [{ hosts: ["intranet.lab.example"], secretName: "lab-tls" }],
+        rules: [{ host: "intranet.lab.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } }],
+      },
+    },
+  ]);
+  const web = pods("app=web").map((p) => p.name);
+  for (const alb of priv) {
+    await until(`intranet.lab.example through ${alb.name}`, 120, () => web.includes(throughAlb("private", alb.ip!, "intranet.lab.example")));
+    expect(throughAlb("internet", alb.ip!, "intranet.lab.example")).toMatch(/^exit /);
+  }
+  // Each ALB serves its own class only: the public ALBs do not serve the private Ingress.
+  const pubAlb = currentPlan().albs.find((a) => a.network === "public")!;
+  expect(throughAlb("internet", pubAlb.ip!, "intranet.lab.example")).not.toMatch(new RegExp(`^(${web.join("|")})$`));
+});
+
+test("the node holding a LoadBalancer IP dies: another node of its zone takes the IP over", async () => {
+  const pub = currentPlan().loadBalancers.find((l) => l.name === "echo")!;
+  // One echo pod on every node first: pods on a dead node stay endpoints until
+  // they are evicted (5 min), so the IP must be able to answer from the others.
+  kubectlOk("patch", "deployment", "echo", "--type=merge", "-p", JSON.stringify({
+    spec: { replicas: workerNames.length, template: { spec: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { app: "echo" } } }] } } },
+  }));
+  await until("an echo pod ready on every node", 180, () => {
+    const p = pods("app=echo").filter((x) => x.ready);
+    return p.length === workerNames.length && new Set(p.map((x) => x.node)).size === workerNames.length;
+  });
+  // Each speaker reports the services it announces; a dead one cannot take its report back.
+  const holders = () =>
+    (JSON.parse(kubectlOk("get", "servicel2statuses", "-n", "metallb-system", "-o", "json")).items as any[])
+      .filter((i) => i.status?.serviceName === "echo" && i.status?.serviceNamespace === "default")
+      .map((i) => i.status.node as string);
+  await until("one announcing node", 60, () => holders().length === 1);
+  const [victim] = holders();
+  const successor = () => holders().find((h) => h !== victim);
+  expect(zoneOf(victim)).toBe("lab-z1");
+  const pid = fs.readFileSync(path.join(names.dir, "hosts", victim, "nspawn.pid"), "utf8").trim();
+  const t0 = Date.now();
+  process.kill(Number(pid), "SIGKILL"); // failed hardware
+  await until("nspawn gone", 10, () => !fs.existsSync(`/proc/${pid}`));
+  // Answered again, with another node of the zone holding the IP (not the dying host's last packets).
+  await until("the IP answers again from another node", 180, () => {
+    if (successor() === undefined) return false;
+    const who = fromInternet(pub.ip);
+    return who !== "" && !who.startsWith("exit");
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  console.log(`LoadBalancer failover: ${pub.ip} answered again through ${successor()} ${seconds.toFixed(1)} s after ${victim} died`);
+  expect(zoneOf(successor()!)).toBe("lab-z1");
+  // The dead worker comes back with refresh + up; echo goes back to its two replicas.
+  pulumiOk(["refresh", "--yes", "--stack", stack], opts);
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  await until("every node Ready again", 180, () => nodes().every((n) => n.ready));
+  kubectlOk("patch", "deployment", "echo", "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/replicas", value: 2 }, { op: "remove", path: "/spec/template/spec/topologySpreadConstraints" }]));
+});
+
 test("a second pulumi up reports no changes", () => {
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
@@ -374,13 +495,18 @@ test("shrinking it back drains and removes only the nodes it drops", async () =>
   expect(web.filter((p) => grown.includes(p.node))).toEqual([]);
 });
 
-test("a LoadBalancer removed from the spec is removed from the cluster; its namespace stays", () => {
+test("a LoadBalancer removed and the private ALBs disabled in the spec are removed from the cluster; the namespace stays", () => {
   withPrivateLb = false;
+  withPrivateAlbs = false;
   writeSpec(1);
   const changed = plannedOps().filter((s) => s.op !== "same");
-  expect(changed.map((s) => `${s.op} ${s.urn.split("::").pop()}`)).toEqual(["delete wk-metallb-lb-service-default-echo-private"]);
+  const privAlbs = currentPlan().albs.filter((a) => a.network === "private").map((a) => a.name);
+  const expected = ["delete wk-metallb-lb-service-default-echo-private", ...privAlbs.flatMap((n) => [`delete wk-albs-deployment-kube-system-${n}`, `delete wk-albs-service-kube-system-${n}`])];
+  // The public ALBs' status addresses do not change (only private ALBs are listed for the private class).
+  expect(changed.map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort()).toEqual(expected.sort());
   pulumiOk(["up", "--yes", "--stack", stack], opts);
   expect(kubectl("get", "service", "echo-private").stderr).toMatch(/NotFound/);
+  for (const n of privAlbs) expect(kubectl("get", "deployment", n, "-n", "kube-system").stderr).toMatch(/NotFound/);
   expect(lbIp("echo")).toBe(currentPlan().loadBalancers.find((l) => l.name === "echo")!.ip);
   expect(kubectlOk("get", "namespace", "default", "-o", "name").trim()).toBe("namespace/default");
 });

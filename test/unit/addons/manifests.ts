@@ -61,3 +61,16 @@ apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata: {name: metallb-webhook-configuration, creationTimestamp: null}
 `;
+
+/** The shape of Traefik's docs/content/reference/dynamic-configuration/kubernetes-ingress-nginx-rbac.yml. */
+export const TRAEFIK_RBAC = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: traefik-ingress-nginx-controller}
+rules: [{apiGroups: [networking.k8s.io], resources: [ingresses], verbs: [list, watch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: traefik-ingress-nginx-controller}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: traefik-ingress-nginx-controller}
+subjects: [{kind: ServiceAccount, name: traefik-ingress-nginx-controller, namespace: default}]
+`;

@@ -36,7 +36,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 import type { ArtifactSource } from "../../../components/bootstrap/artifacts";
 import { ImageBundle } from "../../../components/bootstrap/images";
-import { METALLB_MANIFEST } from "../addons/manifests";
+import { METALLB_MANIFEST, TRAEFIK_RBAC } from "../addons/manifests";
 import { Cluster } from "../../../components/cluster/cluster";
 import { coreDnsReplicas, controlPlaneInputs, nodeClusterSpec } from "../../../components/cluster/layers";
 import type { HostSpec, InfrastructureDriver, NetworkSpec, ProvisionedHost, ProvisionedNetwork } from "../../../components/infra/driver";
@@ -83,13 +83,15 @@ function imageBundle(): ImageBundle {
     coredns: "registry.k8s.io/coredns/coredns:v1.14.2",
     "metallb-controller": "quay.io/metallb/controller:v0.15.3",
     "metallb-speaker": "quay.io/metallb/speaker:v0.15.3",
+    traefik: "docker.io/library/traefik:v3.6.19",
   };
   const images = Object.entries(refs).map(([name, ref], i) => {
     fs.writeFileSync(path.join(dir, `${name}.tar`), name);
     return { name, ref, archive: `${name}.tar`, digest: `sha256:${String(i).repeat(64)}`, archiveSha256: "a".repeat(64) };
   });
   fs.writeFileSync(path.join(dir, "metallb.yaml"), METALLB_MANIFEST);
-  fs.writeFileSync(path.join(dir, "images.json"), JSON.stringify({ images, manifests: { metallb: "metallb.yaml" } }));
+  fs.writeFileSync(path.join(dir, "traefik-rbac.yaml"), TRAEFIK_RBAC);
+  fs.writeFileSync(path.join(dir, "images.json"), JSON.stringify({ images, manifests: { metallb: "metallb.yaml", "traefik-rbac": "traefik-rbac.yaml" } }));
   return new ImageBundle(dir);
 }
 
@@ -119,7 +121,7 @@ describe("the Cluster on a driver", () => {
     expect(cluster.controlPlane!.spec.masters.map((m) => m.name)).toEqual(["lab-master-1", "lab-master-2", "lab-master-3"]);
     expect(cluster.nodeNames.sort()).toEqual(cluster.plan.hosts.filter((h) => h.role === "worker").map((h) => h.name).sort());
     const k8s = registered.filter((r) => r.type.startsWith("kubernetes:"));
-    const core = k8s.filter((r) => !/metallb|iks|:Namespace /.test(`${r.type} ${r.inputs.metadata.name} ${r.name}`));
+    const core = k8s.filter((r) => !/metallb|iks|alb|:Namespace |IngressClass/.test(`${r.type} ${r.inputs.metadata.name} ${r.name}`));
     expect(core.map((r) => `${r.type} ${r.inputs.metadata.name}`).sort()).toEqual(
       [
         "kubernetes:apps/v1:Deployment coredns",
@@ -134,7 +136,7 @@ describe("the Cluster on a driver", () => {
       ].sort(),
     );
     // MetalLB (upstream's objects, a pool and an L2 advertisement per portable subnet, the IKS
-    // annotation policies) and the spec's LoadBalancer.
+    // annotation policies), the spec's LoadBalancer, and the public ALBs.
     const names = k8s.map((r) => `${r.type} ${r.inputs.metadata.name}`);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -146,9 +148,13 @@ describe("the Cluster on a driver", () => {
         "kubernetes:admissionregistration.k8s.io/v1:MutatingAdmissionPolicy keelson-iks-load-balancer-zone",
         "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy keelson-iks-load-balancer-zone",
         "kubernetes:core/v1:Service echo",
+        "kubernetes:networking.k8s.io/v1:IngressClass public-iks-k8s-nginx",
+        "kubernetes:apps/v1:Deployment public-lab-lab-z2-alb1",
+        "kubernetes:core/v1:Service public-lab-lab-z2-alb1",
       ]),
     );
     expect(names.filter((n) => n.includes(":IPAddressPool "))).toHaveLength(cluster.plan.portableSubnets.length * 2);
+    expect(names.filter((n) => n.startsWith("kubernetes:apps/v1:Deployment private-"))).toEqual([]); // private ALBs are off in the lab spec
     // Through the cluster's bootstrap provider, never the ambient default one.
     for (const r of k8s) expect(r.provider).toMatch(/pulumi:providers:kubernetes::lab-bootstrap::/);
     // The lab spec has workers in three zones: one CoreDNS replica each.

@@ -315,6 +315,7 @@ describe("toolchain/images.mjs", () => {
       refs: { pause: "registry.k8s.io/pause:3.10.2", coredns: "registry.k8s.io/coredns/coredns:v1.14.2", agnhost: "registry.k8s.io/e2e-test-images/agnhost:2.63.0",
         "metallb-controller": "quay.io/metallb/controller:v0.15.3",
         "metallb-speaker": "quay.io/metallb/speaker:v0.15.3",
+        traefik: "docker.io/library/traefik:v3.6.19",
       },
       flannel: "v0.26.7",
       ld: '-s -w -X github.com/flannel-io/flannel/pkg/version.Version=v0.26.7 -extldflags "-static"',
