@@ -9,3 +9,7 @@ export { renderCalicoPolicy, type CalicoManifest } from "./calico";
 export { readStackConfig, parseStackConfig, CLUSTER_CONFIG_KEY } from "./stackConfig";
 export { FLAVORS, findFlavor, flavorsFor, type Flavor } from "./flavors";
 export type { Problem } from "./problems";
+export { LIMITS } from "./limits";
+export { SUPPORTED_KUBERNETES_VERSIONS, kubernetesVersionProblem } from "./kubernetesVersions";
+export { regionCatalogue } from "./regions";
+export { selectorProblem } from "./selector";

@@ -23,6 +23,8 @@ export const PORTABLE_PREFIX = 29;
 export const PORTABLE_RESERVED_OFFSETS = [0, 1, 7];
 export const PORTABLE_ALB_OFFSET = 2;
 export const PORTABLE_LB_OFFSETS = [3, 4, 5, 6];
+/** Where a user subnet's LoadBalancer addresses start (after the network and gateway addresses). */
+export const USER_PORTABLE_LB_FIRST = 2;
 
 export function zoneSlot(spec: Pick<ParsedSpec, "zones" | "infrastructure">, zone: string): number {
   return spec.infrastructure.zones[zone]?.slot ?? spec.zones.indexOf(zone);
@@ -70,6 +72,11 @@ export function isPrivateOnly(infra: Infrastructure): boolean {
   return zones.length > 0 && zones.every((z) => z.publicVlan === undefined);
 }
 
+/** Masters take their public address from the zone's public VLAN; VPC and private-only hosts have none. */
+export function mastersHavePublicAddresses(infra: Infrastructure): boolean {
+  return isVlanInfrastructure(infra) && !isPrivateOnly(infra);
+}
+
 export function hostName(cluster: string, role: "master" | "worker", o: { index?: number; pool?: string; zone?: string; n?: number }): string {
   return role === "master" ? `${cluster}-master-${(o.index ?? 0) + 1}` : `${cluster}-${o.pool}-${o.zone}-${o.n}`;
 }
@@ -97,7 +104,22 @@ export interface PortableBlock {
   path: PropertyKey[];
   reservedOffsets: number[];
   albOffset?: number;
-  lbOffsets: number[];
+  /**
+   * The LoadBalancer addresses: offsets lbFirst..lbLast (inclusive; none when
+   * lbLast < lbFirst). A range, not a list, so that a block of any size costs
+   * the same to describe: a spec with a /0 "portable subnet" must be rejected,
+   * not expanded into four billion offsets first.
+   */
+  lbFirst: number;
+  lbLast: number;
+}
+
+export function lbCount(b: PortableBlock): number {
+  return Math.max(0, b.lbLast - b.lbFirst + 1);
+}
+
+export function isLbOffset(b: PortableBlock, offset: number): boolean {
+  return offset >= b.lbFirst && offset <= b.lbLast;
 }
 
 /**
@@ -137,7 +159,8 @@ export function zonePortableBlocks(
       path,
       reservedOffsets: PORTABLE_RESERVED_OFFSETS,
       albOffset: PORTABLE_ALB_OFFSET,
-      lbOffsets: PORTABLE_LB_OFFSETS,
+      lbFirst: PORTABLE_LB_OFFSETS[0],
+      lbLast: PORTABLE_LB_OFFSETS[PORTABLE_LB_OFFSETS.length - 1],
     });
   }
   z.portable.extra.forEach((e, i) => {
@@ -150,7 +173,8 @@ export function zonePortableBlocks(
       userProvided: true,
       path: ["infrastructure", "zones", zone, "portable", "extra", i, "cidr"],
       reservedOffsets: [0, 1, last],
-      lbOffsets: Array.from({ length: Math.max(0, last - 2) }, (_, k) => k + 2),
+      lbFirst: USER_PORTABLE_LB_FIRST,
+      lbLast: last - 1,
     });
   });
   return blocks;

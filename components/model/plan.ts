@@ -5,6 +5,7 @@
 import { addressAt, cidr, formatCidr, offsetOf, parseIp, size } from "./ipv4";
 import {
   hostName,
+  isLbOffset,
   isVlanInfrastructure,
   masterOffset,
   masterPlacement,
@@ -211,7 +212,12 @@ export function planCluster(spec: ClusterSpec): Plan {
     const lbsHere = (network: NetworkKind) => spec.loadBalancers.filter((lb) => lb.zone === z && lb.network === network);
     for (const network of ["private", "public"] as const) {
       const mine = blocks.filter((b) => b.network === network);
-      const free: { block: number; offset: number }[] = mine.flatMap((b, bi) => b.lbOffsets.map((offset) => ({ block: bi, offset })));
+      // Free LoadBalancer addresses in order, walked once by a cursor (holders only grow).
+      const free: { block: number; offset: number }[] = [];
+      mine.forEach((b, bi) => {
+        for (let offset = b.lbFirst; offset <= b.lbLast; offset++) free.push({ block: bi, offset });
+      });
+      let cursor = 0;
       const holders = new Map<string, string>(); // `${block}/${offset}` -> holder
       // Pinned LoadBalancers first, then the others in spec order on the lowest free address.
       const lbs = lbsHere(network);
@@ -223,7 +229,8 @@ export function planCluster(spec: ClusterSpec): Plan {
         assigned.set(lb, lb.ip!);
       }
       for (const lb of lbs.filter((l) => l.ip === undefined)) {
-        const slot = free.find((f) => !holders.has(`${f.block}/${f.offset}`))!;
+        while (holders.has(`${free[cursor].block}/${free[cursor].offset}`)) cursor++;
+        const slot = free[cursor];
         holders.set(`${slot.block}/${slot.offset}`, `${lb.namespace}/${lb.name}`);
         assigned.set(lb, addressAt(mine[slot.block].cidr, slot.offset));
       }
@@ -246,7 +253,7 @@ export function planCluster(spec: ClusterSpec): Plan {
           const ip = addressAt(b.cidr, off);
           if (b.reservedOffsets.includes(off)) addresses.push({ ip, use: off === 0 ? "network" : off === last ? "broadcast" : "gateway", holder: null });
           else if (off === b.albOffset) addresses.push({ ip, use: "alb", holder: albName(z, network) });
-          else if (b.lbOffsets.includes(off)) addresses.push({ ip, use: "loadBalancer", holder: holders.get(`${bi}/${off}`) ?? null });
+          else if (isLbOffset(b, off)) addresses.push({ ip, use: "loadBalancer", holder: holders.get(`${bi}/${off}`) ?? null });
         }
         portableSubnets.push({
           zone: z,

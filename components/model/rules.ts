@@ -3,12 +3,17 @@
 // undefined) so that one broken section does not hide the problems of the
 // others. Every rule here is listed in docs/reference.md.
 import { findFlavor, flavorsFor, DEFAULT_MASTER_FLAVOR } from "./flavors";
-import { cidr, containsIp, formatCidr, isPrivate, offsetOf, overlaps, parseIp, type Cidr } from "./ipv4";
+import { cidr, containsCidr, containsIp, formatCidr, isPrivate, offsetOf, overlaps, parseCidr, parseIp, size, type Cidr } from "./ipv4";
+import { LIMITS } from "./limits";
+import { regionProblem, zoneProblem } from "./regions";
 import {
   MASTER_COUNT,
   PORTABLE_PREFIX,
   hostName,
+  isLbOffset,
   isPrivateOnly,
+  lbCount,
+  mastersHavePublicAddresses,
   isVlanInfrastructure,
   lastHostOffset,
   masterOffset,
@@ -32,11 +37,20 @@ export type PartialSpec = {
   brokenPools?: { index: number; fields: Partial<WorkerPoolSpec> }[];
 };
 
+/** A value as a message shows it: an empty string must be visible. */
+const show = (v: string): string => (v === "" ? '""' : v);
+
 const RESERVED_LABEL_PREFIXES = ["kubernetes.io/", "k8s.io/", "ibm-cloud.kubernetes.io/", "keelson.dev/"];
 
 export function checkRules(s: PartialSpec): Problem[] {
   const out: Problem[] = [];
   zoneRules(s, out);
+  geographyRules(s, out);
+  // The workers of the pools that parsed: rules that list every host (ssh)
+  // run only when their number is within bounds.
+  const workers = (s.workerPools ?? []).reduce((n, p) => n + (p ? p.sizePerZone * (p.zones ?? s.zones ?? []).length : 0), 0);
+  const workersBounded = workers <= LIMITS.workers;
+  if (!workersBounded) out.push(problem(["workerPools"], `${workers} workers; a cluster has at most ${LIMITS.workers}`));
   // Rules below need the zones and the infrastructure to agree; when they do
   // not, their messages would only repeat the problem reported above.
   const infraOk = s.zones !== undefined && s.infrastructure !== undefined && infraZoneRules(s.zones, s.infrastructure, out);
@@ -45,6 +59,7 @@ export function checkRules(s: PartialSpec): Problem[] {
     if (isVlanInfrastructure(s.infrastructure)) {
       vlanRules(base.zones, s.infrastructure, out);
       portableRangeRules(base.zones, s.infrastructure, out);
+      if (s.infrastructure.kind === "classic") classicAddressRules(base.zones, s.infrastructure, out);
     }
     if (s.workerPools && s.network) capacityRules(base, s.network, s.workerPools, out);
     if (s.loadBalancers) loadBalancerRules(base, s.loadBalancers, out);
@@ -52,13 +67,13 @@ export function checkRules(s: PartialSpec): Problem[] {
       out.push(problem(["albs", "public", "enabled"], "a private-only cluster (no public VLANs) gets no public ALB"));
     }
     if (s.infrastructure.kind === "lab") labRules(s, s.infrastructure, out);
-    if (s.infrastructure.kind === "ssh" && s.name && s.workerPools) sshRules(s as PartialSpec & { name: string }, s.infrastructure, out);
+    if (s.infrastructure.kind === "ssh" && s.name && s.workerPools && workersBounded) sshRules(s as PartialSpec & { name: string }, s.infrastructure, out);
   }
   if (s.network) overlapRules(s.infrastructure && s.zones && infraOk ? { zones: s.zones, infrastructure: s.infrastructure } : undefined, s.network, out);
   if (s.workerPools) poolRules(s, s.workerPools, out);
   if (s.masters && s.infrastructure) flavorRule(s.masters.flavor ?? DEFAULT_MASTER_FLAVOR[s.infrastructure.kind], s.infrastructure, undefined, ["masters", "flavor"], out);
   if (s.network) clusterNetworkRules(s, s.network, out);
-  if (s.serviceEndpoints) endpointRules(s.serviceEndpoints, out);
+  if (s.serviceEndpoints) endpointRules(s, s.serviceEndpoints, out);
   if (s.name && s.workerPools) hostNameRules(s.name, s, s.workerPools, out);
   return out;
 }
@@ -69,12 +84,55 @@ function zoneRules(s: PartialSpec, out: Problem[]): void {
   s.zones.forEach((z, i) => {
     if (seen.has(z)) out.push(problem(["zones", i], `duplicate zone ${z}`));
     seen.add(z);
-    if (s.region && s.infrastructure && (s.infrastructure.kind === "vpc" || s.infrastructure.kind === "lab") && !z.startsWith(`${s.region}-`)) {
+    if (s.region && s.infrastructure && s.infrastructure.kind === "lab" && !z.startsWith(`${s.region}-`)) {
       out.push(problem(["zones", i], `${s.infrastructure.kind} zones are named <region>-<name>: ${z} is not in region ${s.region}`));
     }
   });
   if (s.zones.length !== 1 && s.zones.length !== MASTER_COUNT) {
     out.push(problem(["zones"], `a cluster has one zone, or three for a multizone cluster (got ${s.zones.length})`));
+  }
+}
+
+/** Classic and VPC: the region is IBM Cloud's and every zone is in it (regions.ts); lab and ssh name their own. */
+function geographyRules(s: PartialSpec, out: Problem[]): void {
+  if (!s.infrastructure || s.region === undefined) return;
+  const kind = s.infrastructure.kind;
+  const bad = regionProblem(kind, s.region);
+  if (bad) {
+    out.push(problem(["region"], bad));
+    return;
+  }
+  (s.zones ?? []).forEach((z, i) => {
+    const p = zoneProblem(kind, s.region!, z);
+    if (p) out.push(problem(["zones", i], p));
+  });
+}
+
+/**
+ * IBM classic networks: a private VLAN's subnets (primary and portable) are
+ * in IBM's private space 10.0.0.0/8, and a public VLAN's never are (that
+ * space is routed on the private network only).
+ */
+function classicAddressRules(zones: string[], infra: VlanInfrastructure, out: Problem[]): void {
+  const ten = parseCidr("10.0.0.0/8")!;
+  const check = (path: PropertyKey[], text: string | undefined, network: "private" | "public") => {
+    if (text === undefined) return;
+    const c = cidr(text);
+    if (network === "private" && !containsCidr(ten, c)) {
+      out.push(problem(path, `IBM classic private subnets are in 10.0.0.0/8 (IBM's private network); ${formatCidr(c)} is not`));
+    }
+    if (network === "public" && overlaps(ten, c)) {
+      out.push(problem(path, `${formatCidr(c)} is in 10.0.0.0/8, IBM's classic private network; a public subnet has public addresses`));
+    }
+  };
+  for (const n of ["private", "public"] as const) check(["infrastructure", "portableRanges", n], infra.portableRanges[n], n);
+  for (const z of zones) {
+    const zone = infra.zones[z];
+    const at = (...rest: PropertyKey[]) => ["infrastructure", "zones", z, ...rest];
+    check(at("privateVlan", "primarySubnet"), zone.privateVlan.primarySubnet, "private");
+    check(at("publicVlan", "primarySubnet"), zone.publicVlan?.primarySubnet, "public");
+    for (const n of ["private", "public"] as const) check(at("portable", n), zone.portable[n], n);
+    zone.portable.extra.forEach((e, i) => check(at("portable", "extra", i, "cidr"), e.cidr, e.network));
   }
 }
 
@@ -163,6 +221,7 @@ interface NamedCidr {
   label: string;
   cidr: Cidr;
   kind: "cluster" | "primary" | "vpc" | "portable" | "range";
+  network?: "private" | "public";
 }
 
 function overlapRules(s: { zones: string[]; infrastructure: Infrastructure } | undefined, network: ParsedSpec["network"], out: Problem[]): void {
@@ -176,7 +235,7 @@ function overlapRules(s: { zones: string[]; infrastructure: Infrastructure } | u
   if (s && infra && isVlanInfrastructure(infra)) {
     for (const n of ["private", "public"] as const) {
       const r = infra.portableRanges[n];
-      if (r) all.push({ path: ["infrastructure", "portableRanges", n], label: `the ${n} portable range`, cidr: cidr(r), kind: "range" });
+      if (r) all.push({ path: ["infrastructure", "portableRanges", n], label: `the ${n} portable range`, cidr: cidr(r), kind: "range", network: n });
     }
     for (const z of s.zones) {
       const zone = infra.zones[z];
@@ -185,7 +244,7 @@ function overlapRules(s: { zones: string[]; infrastructure: Infrastructure } | u
     }
     for (const z of s.zones) {
       for (const b of zonePortableBlocks(s, z)) {
-        all.push({ path: b.path, label: `zone ${z}'s ${b.userProvided ? "user" : "default"} ${b.network} portable subnet`, cidr: b.cidr, kind: "portable" });
+        all.push({ path: b.path, label: `zone ${z}'s ${b.userProvided ? "user" : "default"} ${b.network} portable subnet`, cidr: b.cidr, kind: "portable", network: b.network });
       }
     }
   } else if (s && infra && infra.kind === "vpc") {
@@ -197,8 +256,9 @@ function overlapRules(s: { zones: string[]; infrastructure: Infrastructure } | u
     for (let j = 0; j < i; j++) {
       const a = all[i];
       const b = all[j];
-      // Portable subnets are carved from (or pinned inside) the portable ranges.
-      if ((a.kind === "range" && b.kind === "portable") || (a.kind === "portable" && b.kind === "range")) continue;
+      // Portable subnets are carved from (or pinned inside) their own network's
+      // portable range; inside the other network's range they are an error.
+      if (((a.kind === "range" && b.kind === "portable") || (a.kind === "portable" && b.kind === "range")) && a.network === b.network) continue;
       if (overlaps(a.cidr, b.cidr)) {
         out.push(problem(a.path, `${a.label} ${formatCidr(a.cidr)} overlaps ${b.label} ${formatCidr(b.cidr)} (${formatPath(b.path)})`));
       }
@@ -276,7 +336,7 @@ function poolFieldRules(s: PartialSpec, pool: Partial<WorkerPoolSpec>, i: number
   if (s.zones && pool.zones) {
     const seen = new Set<string>();
     pool.zones.forEach((z, j) => {
-      if (!s.zones!.includes(z)) out.push(problem(at("zones", j), `${z} is not one of the cluster's zones (${s.zones!.join(", ")})`));
+      if (!s.zones!.includes(z)) out.push(problem(at("zones", j), `${show(z)} is not one of the cluster's zones (${s.zones!.join(", ")})`));
       if (seen.has(z)) out.push(problem(at("zones", j), `duplicate zone ${z}`));
       seen.add(z);
     });
@@ -342,7 +402,7 @@ function loadBalancerRules(s: { zones: string[]; infrastructure: Infrastructure 
       if (p.name !== undefined) seenNames.add(p.name);
     });
     if (!s.zones.includes(lb.zone)) {
-      out.push(problem(["loadBalancers", i, "zone"], `${lb.zone} is not one of the cluster's zones (${s.zones.join(", ")})`));
+      out.push(problem(["loadBalancers", i, "zone"], `${show(lb.zone)} is not one of the cluster's zones (${s.zones.join(", ")})`));
       return;
     }
     if (lb.network === "public" && !infra.zones[lb.zone].publicVlan) {
@@ -358,7 +418,7 @@ function loadBalancerRules(s: { zones: string[]; infrastructure: Infrastructure 
         return;
       }
       const off = offsetOf(block.cidr, ip)!;
-      if (!block.lbOffsets.includes(off)) {
+      if (!isLbOffset(block, off)) {
         const use = off === block.albOffset ? "the default ALB's" : "reserved (network, gateway or broadcast)";
         out.push(problem(["loadBalancers", i, "ip"], `${lb.ip} is ${use} in ${formatCidr(block.cidr)}, not a LoadBalancer address`));
         return;
@@ -376,7 +436,7 @@ function loadBalancerRules(s: { zones: string[]; infrastructure: Infrastructure 
     const [zone, network] = k.split("/");
     const capacity = zonePortableBlocks(s, zone)
       .filter((b) => b.network === network)
-      .reduce((n, b) => n + b.lbOffsets.length, 0);
+      .reduce((n, b) => n + lbCount(b), 0);
     if (indexes.length > capacity) {
       out.push(problem(["loadBalancers", indexes[capacity]], `zone ${zone} has ${capacity} ${network} portable addresses for LoadBalancers and ${indexes.length} are asked for; add a subnet under infrastructure.zones.${zone}.portable.extra`));
     }
@@ -388,6 +448,7 @@ function clusterNetworkRules(s: PartialSpec, network: ParsedSpec["network"], out
   const svc = cidr(network.serviceSubnet);
   if (pod.prefix > 23) out.push(problem(["network", "podSubnet"], `must be a /23 or larger: every worker takes blocks of pod addresses (got /${pod.prefix})`));
   if (svc.prefix > 24) out.push(problem(["network", "serviceSubnet"], `must be a /24 or larger (got /${svc.prefix})`));
+  if (svc.prefix < 12) out.push(problem(["network", "serviceSubnet"], `must be a /12 or smaller: kube-apiserver refuses an IPv4 service range larger than /12 (got /${svc.prefix})`));
   if (!isPrivate(pod)) out.push(problem(["network", "podSubnet"], "must be inside a private (RFC 1918) range"));
   if (!isPrivate(svc)) out.push(problem(["network", "serviceSubnet"], "must be inside a private (RFC 1918) range"));
   if (s.infrastructure?.kind === "lab" && network.calico.encapsulation === "ipip") {
@@ -406,9 +467,27 @@ function clusterNetworkRules(s: PartialSpec, network: ParsedSpec["network"], out
   });
 }
 
-function endpointRules(e: ParsedSpec["serviceEndpoints"], out: Problem[]): void {
-  if (!e.public && !e.private) out.push(problem(["serviceEndpoints"], "at least one of the public and the private service endpoint must be enabled"));
-  if (!e.public && e.publicAllowlist.length > 0) out.push(problem(["serviceEndpoints", "publicAllowlist"], "applies to the public service endpoint, which is disabled"));
+/**
+ * Workers reach their masters through a service endpoint: private-only
+ * workers (no public VLANs; every VPC worker) only through the private one. A
+ * public endpoint is served on the masters' public addresses, so asking for
+ * one where they have none is an error (not silently dropped).
+ */
+function endpointRules(s: PartialSpec, e: ParsedSpec["serviceEndpoints"], out: Problem[]): void {
+  const infra = s.infrastructure;
+  const mastersPublic = infra ? mastersHavePublicAddresses(infra) : true;
+  const pub = e.public ?? mastersPublic;
+  if (infra && e.public === true && !mastersPublic) {
+    out.push(problem(["serviceEndpoints", "public"], infra.kind === "vpc"
+      ? "VPC masters have no public address to serve a public endpoint on; set it to false (or leave it out)"
+      : "the masters have no public address (there are no public VLANs) to serve a public endpoint on; set it to false (or leave it out)"));
+  }
+  if (infra && isPrivateOnly(infra) && !e.private) {
+    out.push(problem(["serviceEndpoints", "private"], infra.kind === "vpc"
+      ? "VPC clusters always have the private service endpoint: their workers reach the masters only through it"
+      : "private-only workers (no public VLANs) reach their masters only through the private service endpoint: it must be enabled"));
+  } else if (!pub && !e.private) out.push(problem(["serviceEndpoints"], "at least one of the public and the private service endpoint must be enabled"));
+  if (!pub && e.publicAllowlist.length > 0) out.push(problem(["serviceEndpoints", "publicAllowlist"], "applies to the public service endpoint, which is disabled"));
 }
 
 function labRules(s: PartialSpec, infra: Extract<Infrastructure, { kind: "lab" }>, out: Problem[]): void {
@@ -450,22 +529,37 @@ function sshRules(s: PartialSpec & { name: string }, infra: Extract<Infrastructu
     if (!infra.hosts[name]) out.push(problem(["infrastructure", "hosts", name], `required: the plan has host ${name} in zone ${zone}; give its address`));
   }
   const addresses = new Map<string, string>();
+  // Built once and cut short: with thousands of hosts, one full list per unknown host would be quadratic.
+  const names = [...planned.keys()];
+  const plannedList = names.length <= 12 ? names.join(", ") : `${names.slice(0, 12).join(", ")}, … (${names.length} in all)`;
   for (const [name, h] of Object.entries(infra.hosts)) {
     const zone = planned.get(name);
     if (!zone) {
-      out.push(problem(["infrastructure", "hosts", name], `the plan has no host named ${name} (hosts: ${[...planned.keys()].join(", ")})`));
+      out.push(problem(["infrastructure", "hosts", name], `the plan has no host named ${show(name)} (hosts: ${plannedList})`));
       continue;
     }
     if (!infra.zones[zone]) continue;
     const priv = primaryCidrOf(infra, zone, "private")!;
-    if (!containsIp(priv, parseIp(h.address)!)) out.push(problem(["infrastructure", "hosts", name, "address"], `${h.address} is not in zone ${zone}'s private primary subnet ${formatCidr(priv)}`));
     const pub = primaryCidrOf(infra, zone, "public");
     if (h.publicAddress && !pub) out.push(problem(["infrastructure", "hosts", name, "publicAddress"], `zone ${zone} has no public VLAN`));
-    if (h.publicAddress && pub && !containsIp(pub, parseIp(h.publicAddress)!)) out.push(problem(["infrastructure", "hosts", name, "publicAddress"], `${h.publicAddress} is not in zone ${zone}'s public primary subnet ${formatCidr(pub)}`));
     if (!h.publicAddress && pub) out.push(problem(["infrastructure", "hosts", name, "publicAddress"], `required: zone ${zone} has a public VLAN, so ${name} needs its public address`));
-    const other = addresses.get(h.address);
-    if (other) out.push(problem(["infrastructure", "hosts", name, "address"], `${h.address} is already ${other}'s address`));
-    addresses.set(h.address, name);
+    const check = (field: "address" | "publicAddress", ip: string, c: Cidr, label: string) => {
+      const at = ["infrastructure", "hosts", name, field];
+      const off = offsetOf(c, parseIp(ip)!);
+      if (off === undefined) {
+        out.push(problem(at, `${ip} is not in zone ${zone}'s ${label} ${formatCidr(c)}`));
+        return;
+      }
+      // The subnet's own addresses: a host cannot have them.
+      const use = off === 0 ? "network" : off === size(c) - 1 ? "broadcast" : off === 1 ? "gateway" : undefined;
+      if (use) out.push(problem(at, `${ip} is the ${use} address of zone ${zone}'s ${label} ${formatCidr(c)}, not a host address`));
+      // One address, one host: across private and public addresses alike.
+      const other = addresses.get(ip);
+      if (other) out.push(problem(at, `${ip} is already ${other}`));
+      else addresses.set(ip, `${name}'s ${field === "address" ? "" : "public "}address`);
+    };
+    check("address", h.address, priv, "private primary subnet");
+    if (h.publicAddress && pub) check("publicAddress", h.publicAddress, pub, "public primary subnet");
   }
 }
 

@@ -6,6 +6,10 @@
 import { z } from "zod";
 import { cidrProblem, parseCidr, parseIp } from "./ipv4";
 import { DEFAULT_KUBERNETES_VERSION } from "../releases";
+import { CalicoRuleSchema } from "./calicoRules";
+import { kubernetesVersionProblem } from "./kubernetesVersions";
+import { LIMITS, SPECIAL_KEYS } from "./limits";
+import { selectorProblem } from "./selector";
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const dnsLabel = (max: number) =>
@@ -28,6 +32,20 @@ const portable29 = cidrString.refine((v) => parseCidr(v) === undefined || parseC
 });
 
 const slot = z.number().int().min(0).max(255);
+
+/**
+ * A map whose entry count is checked before its entries are parsed (a pipe
+ * stops at the first schema's problem), so a huge map costs one count.
+ */
+const boundedRecord = <K extends z.core.$ZodRecordKey, V extends z.ZodType>(key: K, value: V, max: number) =>
+  z
+    .custom<Record<string, unknown>>((v) => typeof v !== "object" || v === null || Array.isArray(v) || Object.keys(v).length <= max, {
+      error: (iss) => `has ${Object.keys(iss.input as object).length} entries; at most ${max}`,
+    })
+    .pipe(z.record(key, value));
+
+// Zone names become keys of infrastructure.zones and of the plan's maps.
+const zoneName = dnsLabel(32).refine((v) => !SPECIAL_KEYS.has(v), { error: (iss) => `${JSON.stringify(iss.input)} is not allowed as a zone name (JavaScript treats it specially)` });
 
 // Kubernetes label keys: optional DNS-subdomain prefix, '/', name of at most 63 characters.
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -69,7 +87,7 @@ const PortableSchema = z.strictObject({
   /** Pin the zone's default private portable /29 (else carved from infrastructure.portableRanges.private). */
   private: portable29.optional(),
   /** The user's own, larger portable subnets: every usable address goes to LoadBalancers. */
-  extra: z.array(z.strictObject({ network: z.enum(["public", "private"]), cidr: cidrString })).default([]),
+  extra: z.array(z.strictObject({ network: z.enum(["public", "private"]), cidr: cidrString })).max(LIMITS.extraPortableSubnets).default([]),
 });
 
 const VlanZoneSchema = z.strictObject({
@@ -85,7 +103,7 @@ const PortableRanges = z
   .strictObject({ public: cidrString.optional(), private: cidrString.optional() })
   .default({});
 
-const vlanZones = z.record(dnsLabel(32), VlanZoneSchema);
+const vlanZones = boundedRecord(zoneName, VlanZoneSchema, LIMITS.zones);
 
 const ClassicInfra = z.strictObject({
   kind: z.literal("classic"),
@@ -110,18 +128,20 @@ const SshInfra = z.strictObject({
   portableRanges: PortableRanges,
   zones: vlanZones,
   /** Existing hosts by the hostname the plan gives them. */
-  hosts: z.record(
+  hosts: boundedRecord(
     z.string(),
     z.strictObject({ address: ipString, publicAddress: ipString.optional(), port: z.number().int().min(1).max(65535).optional() }),
+    LIMITS.workers + 3,
   ),
 });
 
 const VpcInfra = z.strictObject({
   kind: z.literal("vpc"),
   vpcName: dnsLabel(63),
-  zones: z.record(
-    dnsLabel(32),
+  zones: boundedRecord(
+    zoneName,
     z.strictObject({ slot: slot.optional(), subnet: cidrString, publicGateway: z.boolean().default(false) }),
+    LIMITS.zones,
   ),
 });
 
@@ -136,10 +156,11 @@ export const WorkerPoolSchema = z.strictObject({
   hardware: z.enum(["virtual", "baremetal"]).optional(),
   /** Default: shared for virtual, dedicated for bare metal (always). */
   isolation: z.enum(["shared", "dedicated"]).optional(),
-  sizePerZone: z.number().int().min(0),
+  /** At most the largest poolBlockSize: checked here, before any rule counts the pool's hosts. */
+  sizePerZone: z.number().int().min(0).max(LIMITS.sizePerZone),
   /** Default: every cluster zone. */
-  zones: z.array(z.string()).min(1).optional(),
-  labels: z.record(labelKey, labelValue).default({}),
+  zones: z.array(z.string()).min(1).max(LIMITS.zones).optional(),
+  labels: boundedRecord(labelKey, labelValue, LIMITS.labels).default({}),
   taints: z
     .array(
       z.strictObject({
@@ -148,6 +169,7 @@ export const WorkerPoolSchema = z.strictObject({
         effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
       }),
     )
+    .max(LIMITS.taints)
     .default([]),
   /** Pin the pool's address block (default: its position in `workerPools`). */
   slot: slot.optional(),
@@ -157,7 +179,7 @@ const MastersSchema = z.strictObject({ flavor: z.string().min(1).optional() });
 
 // ---- cluster networking --------------------------------------------------
 
-const calicoRule = z.record(z.string(), z.unknown());
+const calicoRules = z.array(CalicoRuleSchema).max(LIMITS.calicoRules).default([]);
 
 export const CalicoPolicySchema = z.strictObject({
   name: dnsLabel(63),
@@ -165,16 +187,19 @@ export const CalicoPolicySchema = z.strictObject({
   namespace: dnsLabel(63).optional(),
   order: z.number().min(0).optional(),
   preDnat: z.boolean().default(false),
-  selector: z.string().min(1),
-  ingress: z.array(calicoRule).default([]),
-  egress: z.array(calicoRule).default([]),
+  selector: z.string().min(1).superRefine((v, ctx) => {
+    const p = v === "" ? undefined : selectorProblem(v);
+    if (p) ctx.addIssue({ code: "custom", message: p });
+  }),
+  ingress: calicoRules,
+  egress: calicoRules,
 });
 
 const CalicoSchema = z.strictObject({
   encapsulation: z.enum(["ipip", "vxlan"]).default("ipip"),
   crossSubnet: z.boolean().default(true),
   natOutgoing: z.boolean().default(true),
-  policies: z.array(CalicoPolicySchema).default([]),
+  policies: z.array(CalicoPolicySchema).max(LIMITS.calicoPolicies).default([]),
 });
 
 const NetworkSchema = z.strictObject({
@@ -187,14 +212,15 @@ const NetworkSchema = z.strictObject({
     .refine((n) => [4, 8, 16, 32, 64, 128].includes(n), { error: "must be one of 4, 8, 16, 32, 64, 128" })
     .default(16),
   /** Where this cluster's hosts start in shared primary subnets (another cluster may use the addresses below). */
-  hostOffset: z.number().int().min(0).default(0),
+  hostOffset: z.number().int().min(0).max(LIMITS.hostOffset).default(0),
   calico: CalicoSchema.default({ encapsulation: "ipip", crossSubnet: true, natOutgoing: true, policies: [] }),
 });
 
 const ServiceEndpointsSchema = z.strictObject({
-  public: z.boolean().default(true),
+  /** Default: enabled where masters have public addresses (classic/lab/ssh with public VLANs). */
+  public: z.boolean().optional(),
   private: z.boolean().default(true),
-  publicAllowlist: z.array(cidrString).default([]),
+  publicAllowlist: z.array(cidrString).max(LIMITS.publicAllowlist).default([]),
 });
 
 const AlbsSchema = z.strictObject({
@@ -224,6 +250,7 @@ export const LoadBalancerSchema = z.strictObject({
       }),
     )
     .min(1)
+    .max(LIMITS.loadBalancerPorts)
     .default([{ port: 80, protocol: "TCP" }]),
 });
 
@@ -240,14 +267,18 @@ export const ClusterSpecSchema = z.strictObject({
     name: z.string().min(1).optional(),
   }),
   region: dnsLabel(32),
-  zones: z.array(dnsLabel(32)).min(1),
+  zones: z.array(zoneName).min(1).max(LIMITS.zones),
+  /** Only what Keelson supports (kubernetesVersions.ts). */
   kubernetesVersion: z
     .string()
-    .regex(/^1\.\d{1,2}\.\d{1,2}$/, { error: "must be a Kubernetes version like 1.36.3" })
+    .superRefine((v, ctx) => {
+      const p = kubernetesVersionProblem(v);
+      if (p) ctx.addIssue({ code: "custom", message: p });
+    })
     .default(DEFAULT_KUBERNETES_VERSION),
   infrastructure: InfrastructureSchema,
   masters: MastersSchema.default({}),
-  workerPools: z.array(WorkerPoolSchema).min(1),
+  workerPools: z.array(WorkerPoolSchema).min(1).max(LIMITS.workerPools),
   network: NetworkSchema.default({
     podSubnet: "172.30.0.0/16",
     serviceSubnet: "172.21.0.0/16",
@@ -255,9 +286,9 @@ export const ClusterSpecSchema = z.strictObject({
     hostOffset: 0,
     calico: { encapsulation: "ipip", crossSubnet: true, natOutgoing: true, policies: [] },
   }),
-  serviceEndpoints: ServiceEndpointsSchema.default({ public: true, private: true, publicAllowlist: [] }),
+  serviceEndpoints: ServiceEndpointsSchema.default({ private: true, publicAllowlist: [] }),
   albs: AlbsSchema.default({ public: {}, private: { enabled: false } }),
-  loadBalancers: z.array(LoadBalancerSchema).default([]),
+  loadBalancers: z.array(LoadBalancerSchema).max(LIMITS.loadBalancers).default([]),
   apiserver: ApiserverSchema.default({ encryptionAtRest: true, auditLogging: true, anonymousAuth: false }),
 });
 

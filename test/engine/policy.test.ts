@@ -14,6 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { DEFAULT_KUBERNETES_VERSION } from "../../components/releases";
 import { pulumi, pulumiOk, projectRoot, uniqueStackName, PulumiResult } from "./lib/pulumi";
 
 const fixture = path.join(__dirname, "fixtures", "model");
@@ -32,9 +33,17 @@ function newStack(prefix: string, configText: string): string {
   return stack;
 }
 
-function preview(stack: string): PulumiResult & { out: string } {
-  const r = pulumi(["preview", "--stack", stack, "--policy-pack", policyPack], opts);
+function preview(stack: string, packConfig?: object): PulumiResult & { out: string } {
+  const config = packConfig ? [`--policy-pack-config`, writeConfig(stack, packConfig)] : [];
+  const r = pulumi(["preview", "--stack", stack, "--policy-pack", policyPack, ...config], opts);
   return { ...r, out: r.stdout + r.stderr };
+}
+
+/** A policy pack config file (as a team keeps beside its stacks), in the fixture folder, removed with the stack. */
+function writeConfig(stack: string, config: object): string {
+  const file = path.join(fixture, `policy-config.${stack}.json`);
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
 }
 
 /** The policies the engine reported at `level`, e.g. "[mandatory]  encryption-at-rest  (keelson:index:Cluster: lab)". */
@@ -42,11 +51,15 @@ function reported(out: string, level: "mandatory" | "advisory"): string[] {
   return [...new Set([...out.matchAll(new RegExp(`\\[${level}\\]\\s+([a-z0-9-]+)`, "g"))].map((m) => m[1]))].sort();
 }
 
-/** The lab config with one mistake per policy that a stack config can reach (the spec's own validation refuses the others). */
+/**
+ * The lab config with one mistake per policy that a stack config can reach (the
+ * spec's own validation refuses the others, an unsupported Kubernetes version
+ * among them: kubernetes-version-supported is reached through the pack's config,
+ * a team that allows only a release this Keelson does not build).
+ */
 function brokenLab(): string {
   const doc = parseYaml(labConfig);
   const c = doc.config["keelson:cluster"];
-  c.kubernetesVersion = "1.29.1"; // kubernetes-version-supported
   c.serviceEndpoints = { ...c.serviceEndpoints, public: true, publicAllowlist: ["0.0.0.0/0"] }; // public-endpoint-allowlist
   c.apiserver = { encryptionAtRest: false, auditLogging: false, anonymousAuth: true }; // the three apiserver switches
   // private-lb-prednat (advisory): the echo LoadBalancer goes private and the preDNAT policy goes away.
@@ -62,6 +75,7 @@ afterAll(() => {
   for (const stack of stacks) {
     pulumi(["stack", "rm", "--yes", "--force", stack], opts);
     fs.rmSync(path.join(fixture, `Pulumi.${stack}.yaml`), { force: true });
+    fs.rmSync(path.join(fixture, `policy-config.${stack}.json`), { force: true });
   }
 });
 
@@ -80,14 +94,14 @@ test("the lab stack's config passes the pack (the advisory workers-per-zone is o
 
 test("a broken copy of the lab config fails the preview, naming every violated policy with its message", () => {
   const stack = newStack("policy-broken", brokenLab());
-  const r = preview(stack);
+  const r = preview(stack, { "kubernetes-version-supported": { supportedVersions: ["1.99"] } });
   expect(r.status).not.toBe(0);
   expect(reported(r.out, "mandatory")).toEqual(
     ["anonymous-auth-disabled", "audit-logging", "encryption-at-rest", "kubernetes-version-supported", "public-endpoint-allowlist"].sort(),
   );
   expect(reported(r.out, "advisory")).toEqual(["private-lb-prednat", "workers-per-zone"]);
   for (const text of [
-    'Cluster "lab" runs Kubernetes "1.29.1", which Keelson does not support (supported: 1.36)',
+    `Cluster "lab" runs Kubernetes "${DEFAULT_KUBERNETES_VERSION}", which Keelson does not support (supported: 1.99)`,
     'Cluster "lab" allows 0.0.0.0/0 on its public service endpoint, which is everyone',
     'Cluster "lab" sets apiserver.encryptionAtRest: false',
     'Cluster "lab" sets apiserver.auditLogging: false',

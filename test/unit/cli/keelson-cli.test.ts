@@ -78,6 +78,23 @@ describe("keelson CLI", () => {
     expect(noKey.err.split("\n")[0]).toBe("config.keelson:cluster: required: the cluster spec");
   });
 
+  test("hostile files end quickly in `path: reason` lines: a /0 portable subnet, a huge pool, __proto__, duplicate keys, a 3 MB list", () => {
+    const lab = fs.readFileSync(LAB, "utf8");
+    const cases: [string, string, string][] = [
+      ["a /0 portable subnet", lab.replace("publicVlan: {id: 1201, primarySubnet: 10.89.1.0/24}", "publicVlan: {id: 1201, primarySubnet: 10.89.1.0/24}\n          portable: {extra: [{network: private, cidr: 0.0.0.0/0}]}"), "infrastructure.zones.lab-z1.portable.extra[0].cidr: a user portable subnet is a /20 to /29 (got /0)"],
+      ["a huge pool", lab.replace("sizePerZone: 1\n      - name: metal", "sizePerZone: 1000000000\n      - name: metal"), "workerPools[0].sizePerZone: must be at most 128"],
+      ["__proto__ as a label", lab.replace("keelson.io/pool-kind: metal", "__proto__: metal"), 'workerPools[1].labels.__proto__: "__proto__" is not allowed as a key (JavaScript treats it specially)'],
+      ["a key written twice", lab.replace("    region: lab\n", "    region: lab\n    region: us-south\n"), 'config["keelson:cluster"].region: duplicate key "region" in the YAML (the file would mean only the last one)'],
+      ["a 3 MB list", `config: {keelson:cluster: {zones: [${Array.from({ length: 1_500_000 }, () => "1").join(",")}]}}\n`, "more than 60000 YAML tokens; no stack config needs that many"],
+    ];
+    for (const [what, text, line] of cases) {
+      const t0 = Date.now();
+      const r = run("validate", tmpFile("Pulumi.hostile.yaml", text));
+      expect([what, r.code, Date.now() - t0 < 2000]).toEqual([what, 1, true]);
+      expect(r.err).toContain(line);
+    }
+  });
+
   test("usage errors exit 2", () => {
     expect(run().code).toBe(2);
     expect(run("deploy", LAB).code).toBe(2);

@@ -1,6 +1,8 @@
 // Every broken spec is rejected with the exact field path and reason, before
 // anything is created. Each case breaks one thing in a valid spec.
 import { parseSpec } from "../../../components/model/spec";
+import { SUPPORTED_KUBERNETES_VERSIONS } from "../../../components/model/kubernetesVersions";
+import { DEFAULT_KUBERNETES_VERSION } from "../../../components/releases";
 import { classicSpec, labSpec, privateOnlySpec, sshSpec, vpcSpec } from "./fixtures";
 
 type Spec = Record<string, any>;
@@ -17,8 +19,8 @@ const CASES: Case[] = [
   ["bad account id", lab, (s) => (s.account.id = "Acct_1"), "account.id", "must be lowercase letters, digits and '-'"],
   ["unknown top-level field", lab, (s) => (s.zone = "lab-z1"), "zone", "unknown field"],
   ["no zones", lab, (s) => (s.zones = []), "zones", "needs at least 1 item(s)"],
-  ["bad Kubernetes version", lab, (s) => (s.kubernetesVersion = "v1.36"), "kubernetesVersion", "must be a Kubernetes version like 1.36.3"],
-  ["unknown infrastructure kind", lab, (s) => (s.infrastructure.kind = "aws"), "infrastructure.kind", 'must be one of "classic", "vpc", "lab", "ssh"'],
+  ["bad Kubernetes version", lab, (s) => (s.kubernetesVersion = "v1.36"), "kubernetesVersion", `"v1.36": write the version without the "v" (like ${DEFAULT_KUBERNETES_VERSION}); supported: ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}`],
+  ["unknown infrastructure kind", lab, (s) => (s.infrastructure.kind = "aws"), "infrastructure.kind", 'must be one of "classic", "vpc", "lab", "ssh", got string "aws"'],
   ["primary subnet with host bits", lab, (s) => (z1(s).privateVlan.primarySubnet = "10.88.1.5/24"), 'infrastructure.zones.lab-z1.privateVlan.primarySubnet', "10.88.1.5/24 has host bits set (the network is 10.88.1.0/24)"],
   ["primary subnet not a CIDR", lab, (s) => (z1(s).publicVlan.primarySubnet = "10.89.1.0/33"), 'infrastructure.zones.lab-z1.publicVlan.primarySubnet', '"10.89.1.0/33" is not an IPv4 CIDR like 10.88.1.0/24'],
   ["VLAN id zero", lab, (s) => (z1(s).privateVlan.id = 0), 'infrastructure.zones.lab-z1.privateVlan.id', "must be at least 1"],
@@ -100,7 +102,7 @@ const CASES: Case[] = [
 
   // --- VPC ---
   ["LoadBalancers on VPC", vpcSpec, (s) => (s.loadBalancers = [{ name: "web", zone: "us-south-1", network: "private" }]), "loadBalancers", "VPC clusters get LoadBalancer addresses from VPC load balancers, not portable subnets: leave loadBalancers empty"],
-  ["VPC zone outside the region", vpcSpec, (s) => { s.zones = ["eu-de-1"]; s.infrastructure.zones = { "eu-de-1": { subnet: "10.240.0.0/24" } }; }, "zones[0]", "vpc zones are named <region>-<name>: eu-de-1 is not in region us-south"],
+  ["VPC zone outside the region", vpcSpec, (s) => { s.zones = ["eu-de-1"]; s.infrastructure.zones = { "eu-de-1": { subnet: "10.240.0.0/24" } }; }, "zones[0]", '"eu-de-1" is not a zone of vpc region us-south (it is in eu-de); us-south zones: us-south-1, us-south-2, us-south-3'],
   ["VLANs on VPC", vpcSpec, (s) => (s.infrastructure.zones["us-south-1"].privateVlan = { primarySubnet: "10.1.0.0/24" }), 'infrastructure.zones.us-south-1.privateVlan', "unknown field"],
   ["classic flavor on VPC", vpcSpec, (s) => (s.workerPools[0].flavor = "b3c.4x16"), "workerPools[0].flavor", "flavor b3c.4x16 is not available on vpc infrastructure; choose one of cx2.2x4, bx2.4x16, bx2.8x32, mx2.4x32"],
 

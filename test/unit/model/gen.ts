@@ -37,7 +37,8 @@ export function zoneNetwork(kind: Kind, i: number, privateOnly: boolean): Record
   if (kind === "vpc") return { subnet: `10.240.${i}.0/24`, publicGateway: i % 2 === 0 };
   return {
     privateVlan: { ...(i === 0 ? { id: 2000 + i } : {}), primarySubnet: `10.88.${i}.0/24` },
-    ...(privateOnly ? {} : { publicVlan: { primarySubnet: `10.89.${i}.0/24` } }),
+    // IBM classic public subnets are public addresses (never 10.0.0.0/8); lab ones are RFC 1918.
+    ...(privateOnly ? {} : { publicVlan: { primarySubnet: kind === "classic" ? `198.51.${100 + i}.0/24` : `10.89.${i}.0/24` } }),
   };
 }
 
@@ -56,7 +57,7 @@ export function genSpec(r: Rng, o: GenOptions = {}): ClusterSpecInput & Record<s
   const infrastructure =
     kind === "vpc"
       ? { kind, vpcName: "gen-vpc", zones: infraZones }
-      : { kind, ...(kind === "lab" ? { maxHosts: 64 } : {}), portableRanges: { private: "10.90.0.0/24", ...(privateOnly ? {} : { public: "10.91.0.0/24" }) }, zones: infraZones };
+      : { kind, ...(kind === "lab" ? { maxHosts: 64 } : {}), portableRanges: { private: "10.90.0.0/24", ...(privateOnly ? {} : { public: kind === "classic" ? "203.0.113.0/24" : "10.91.0.0/24" }) }, zones: infraZones };
   const pools = Array.from({ length: int(r, 1, 4) }, (_, i) => genPool(r, kind, zones, i));
   if (pools.every((p) => p.sizePerZone === 0)) pools[0].sizePerZone = 1;
   const loadBalancers: Record<string, unknown>[] = [];
