@@ -6,7 +6,14 @@
 //   a peer answers healthy  -> the cluster exists: drop the stale member this host
 //                              replaces (same name or peer URL, started before),
 //                              `member add` it again, start with state "existing",
-//                              and wait until it serves linearizable reads (caught up)
+//                              and wait until it serves linearizable reads (caught up).
+//                              A member that never started at this peer URL is this
+//                              host's own slot and is kept: at a first bootstrap the
+//                              planned members carry their names from the initial
+//                              cluster, so a master whose step runs after the other two
+//                              formed quorum finds itself "unstarted" under its own name.
+//                              Removing it then (as a CI run once did) reconfigures a
+//                              cluster seconds old, which etcd refuses.
 //   no peer is healthy      -> the first bootstrap: the planned members, state "new"
 //
 // The decision is written to MEMBERSHIP_ENV, which the unit reads (etcd takes
@@ -58,13 +65,18 @@ export function etcdMembershipScript(s: ControlPlaneSpec, m: MasterIdentity): st
     "fi",
     // member list -w simple: ID, STATUS, NAME, PEER ADDRS, CLIENT ADDRS, IS LEARNER
     `list() { ${ctl('"$healthy"')} member list -w simple; }`,
-    `stale=$(list | awk -F', ' -v n='${name}' -v u='${peerUrl(m)}' '($3 == n || $4 == u) && $3 != "" { print $1 }')`,
+    // etcd refuses a membership change until the leader has heard from a quorum for
+    // a few seconds ("unhealthy cluster"), e.g. right after the cluster formed or
+    // after the previous change: retry for a minute before giving up.
+    `reconfig() { n=0; until ${ctl('"$healthy"')} member "$@"; do n=$((n + 1)); [ "$n" -lt 30 ] || { echo "etcd ${name}: member $1 refused for 60s" >&2; return 1; }; sleep 2; done; }`,
+    // Stale: this name or peer URL, except a never-started member at this peer URL (this host's slot).
+    `stale=$(list | awk -F', ' -v n='${name}' -v u='${peerUrl(m)}' '($3 == n || $4 == u) && !($2 == "unstarted" && $4 == u) { print $1 }')`,
     "for id in $stale; do",
     `  echo "etcd ${name}: removing member $id, the host it ran on was replaced"`,
-    `  ${ctl('"$healthy"')} member remove "$id"`,
+    `  reconfig remove "$id"`,
     "done",
     `if ! list | awk -F', ' -v u='${peerUrl(m)}' '$4 == u { found=1 } END { exit !found }'; then`,
-    `  ${ctl('"$healthy"')} member add '${name}' --peer-urls='${peerUrl(m)}' >/dev/null`,
+    `  reconfig add '${name}' --peer-urls='${peerUrl(m)}' >/dev/null`,
     "fi",
     // Every member as the cluster knows it now; this (not yet started) member has no name yet.
     `cluster=$(list | awk -F', ' -v n='${name}' -v u='${peerUrl(m)}' '{ nm = ($4 == u) ? n : $3; if (nm != "") printf "%s%s=%s", sep, nm, $4; sep = "," }')`,

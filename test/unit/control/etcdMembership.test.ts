@@ -1,7 +1,8 @@
 // The etcd membership script, run for real with bash against a recording
 // etcdctl stand-in that plays a cluster: first bootstrap, restart with data,
 // a replaced master joining (stale member removed, re-added, state existing),
-// a member planned at bootstrap starting late (no add), and the joined check.
+// a member planned at bootstrap starting late (kept: no remove, no add), a
+// membership change etcd refuses at first (retried), and the joined check.
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -22,6 +23,8 @@ args=(); for a in "$@"; do case $a in --*) ;; *) args+=("$a");; esac; done
 case "\${args[0]} \${args[1]}" in
   "endpoint health") grep -qxF "$ep" "$STATE/healthy" ;;
   "member list") cat "$STATE/members" ;;
+  "member remove"|"member add") if [ -s "$STATE/refuse" ] && [ "$(cat "$STATE/refuse")" -gt 0 ]; then
+                echo $(( $(cat "$STATE/refuse") - 1 )) > "$STATE/refuse"; echo "etcdserver: unhealthy cluster" >&2; exit 1; fi ;;&
   "member remove") grep -v "^\${args[2]}, " "$STATE/members" > "$STATE/m.tmp"; mv "$STATE/m.tmp" "$STATE/members" ;;
   "member add") for a in "$@"; do case $a in --peer-urls=*) u=\${a#--peer-urls=};; esac; done
                 echo "ffff000000000001, unstarted, , $u, , false" >> "$STATE/members" ;;
@@ -94,14 +97,51 @@ describe("etcd membership on a master", () => {
     }
   });
 
-  test("a member planned at bootstrap that starts after the others formed quorum: not added twice", () => {
-    const members = [started("aaaa", "mycluster-master-dal10", "10.10.0.11"), "bbbb, unstarted, , https://10.12.0.11:2380, , false", started("cccc", "mycluster-master-dal13", "10.13.0.11")];
-    const t = setup(members, [url("10.13.0.11", 2379)]);
+  // etcd names the planned members after --initial-cluster, so the late one is listed
+  // "unstarted" under its own name; a member added by `member add` has no name yet.
+  for (const [label, line] of [
+    ["named, as planned at bootstrap", "bbbb, unstarted, mycluster-master-dal12, https://10.12.0.11:2380, , false"],
+    ["nameless, as added by an earlier try", "bbbb, unstarted, , https://10.12.0.11:2380, , false"],
+  ]) {
+    test(`a never-started member at this host's peer URL (${label}) is its own slot: neither removed nor added again`, () => {
+      const members = [started("aaaa", "mycluster-master-dal10", "10.10.0.11"), line, started("cccc", "mycluster-master-dal13", "10.13.0.11")];
+      const t = setup(members, [url("10.13.0.11", 2379)]);
+      try {
+        const r = t.run(etcdMembershipScript(spec, m2));
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        expect(t.calls()).not.toMatch(/member (add|remove)/);
+        expect(t.memberList()).toContain("bbbb");
+        expect(t.env()).toContain("ETCD_INITIAL_CLUSTER_STATE=existing");
+        expect(t.env()).toContain("mycluster-master-dal12=https://10.12.0.11:2380");
+      } finally {
+        t.done();
+      }
+    });
+  }
+
+  test("a never-started member under this name at another peer URL is stale: removed, and this host added", () => {
+    const members = [started("aaaa", "mycluster-master-dal10", "10.10.0.11"), "bbbb, unstarted, mycluster-master-dal12, https://10.99.0.11:2380, , false", started("cccc", "mycluster-master-dal13", "10.13.0.11")];
+    const t = setup(members, [url("10.10.0.11", 2379)]);
     try {
       expect(t.run(etcdMembershipScript(spec, m2)).status).toBe(0);
-      expect(t.calls()).not.toMatch(/member (add|remove)/);
-      expect(t.env()).toContain("ETCD_INITIAL_CLUSTER_STATE=existing");
-      expect(t.env()).toContain("mycluster-master-dal12=https://10.12.0.11:2380");
+      expect(t.calls()).toMatch(/member remove bbbb/);
+      expect(t.calls()).toMatch(/member add mycluster-master-dal12 --peer-urls=https:\/\/10\.12\.0\.11:2380/);
+    } finally {
+      t.done();
+    }
+  });
+
+  test("a membership change etcd refuses at first (a cluster seconds old) is retried until accepted", () => {
+    const members = [started("aaaa", "mycluster-master-dal10", "10.10.0.11"), started("bbbb", "mycluster-master-dal12", "10.12.0.11"), started("cccc", "mycluster-master-dal13", "10.13.0.11")];
+    const t = setup(members, [url("10.10.0.11", 2379)]);
+    try {
+      fs.writeFileSync(path.join(t.dir, "refuse"), "2\n");
+      const r = t.run(etcdMembershipScript(spec, m2));
+      expect(r.status).toBe(0);
+      expect(t.calls().match(/member remove bbbb/g)?.length).toBe(3); // refused twice, then accepted
+      expect(t.calls()).toMatch(/member add mycluster-master-dal12/);
+      expect(t.env()).toContain("JOINING=1");
     } finally {
       t.done();
     }
