@@ -29,7 +29,27 @@ function run(cmd, argv, env, opts = {}) {
   return r.status ?? 1;
 }
 
-async function prepare({ apt = true, kubernetes = false } = {}) {
+/**
+ * The Go module proxy, and the checksum database behind it, sometimes refuse for
+ * a minute a version they serve (a cold build once failed on a 404 from the sumdb
+ * lookup of Traefik v3.6.19, which answered 200 soon after). Every build is cached
+ * as it completes, so preparing again only redoes what was missing: up to three
+ * more tries, a minute apart, for that failure only. (Here and not in toolchain/,
+ * whose files are part of the build caches' keys.)
+ */
+async function prepare(opts = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prepareOnce(opts);
+    } catch (e) {
+      if (attempt > 3 || !/through the Go module proxy/.test(String(e?.message))) throw e;
+      say(`${String(e.message).split("\n")[0]}: trying again in 60 s (${attempt}/3)`);
+      await new Promise((r) => setTimeout(r, 60_000));
+    }
+  }
+}
+
+async function prepareOnce({ apt = true, kubernetes = false } = {}) {
   if (apt) ensureAptPackages(say);
   ensureNodeModules(root, say);
   const env = await pulumiEnv(root, say);
@@ -41,10 +61,15 @@ async function prepare({ apt = true, kubernetes = false } = {}) {
     // Side by side: the Kubernetes build (-p 2) and the image builds (-p 1, one Go
     // build at a time) share the Go caches, which are safe for concurrent builds, and
     // on a cold machine this keeps both cores busy through each other's downloads and links.
-    const [kube, [bundle, flannel]] = await Promise.all([
+    // Settled, not Promise.all: when one fails the other still finishes (and is
+    // cached) before the error surfaces, so a retry never races a build in progress.
+    const settled = await Promise.allSettled([
       k8s.ensureKubernetes(),
       images.ensureImages().then(async (b) => [b, await images.ensureFlannel()]),
     ]);
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    const [kube, [bundle, flannel]] = settled.map((r) => r.value);
     const etcd = k8s.ensureEtcd();
     env.KEELSON_KUBERNETES_BIN = kube.binDir;
     env.KEELSON_ETCD_BIN = etcd.binDir;
