@@ -102,11 +102,10 @@ export class LocalMirrorSource implements ArtifactSource {
       try {
         for (const r of refs) {
           const src = this.fileOf(r.product, r.name);
-          try {
-            fs.linkSync(src, path.join(tmpDir, r.name));
-          } catch {
-            fs.copyFileSync(src, path.join(tmpDir, r.name));
-          }
+          // Copied, not hard-linked: another stack staging the same binaries at the
+          // same moment links the same inode, which changes its ctime under this
+          // tar ("file changed as we read it", exit 1), as two engine tests did.
+          fs.copyFileSync(src, path.join(tmpDir, r.name));
         }
         const partial = `${tmpDir}.tar.gz`;
         const r = spawnSync("tar", ["-C", tmpDir, "-czf", partial, ...refs.map((x) => x.name)], { encoding: "utf8" });
