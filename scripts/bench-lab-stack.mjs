@@ -87,9 +87,9 @@ async function until(what, seconds, fn) {
 
 /**
  * The lab stack's `echo` LoadBalancer, served by agnhost on every node; the node
- * MetalLB announces its IP from is killed (SIGKILL to its nspawn: failed
- * hardware). Returns the seconds until the IP answers the internet client again
- * from another node, and restores the host (refresh + up).
+ * MetalLB announces its IP from is killed (crash-host.sh: failed hardware).
+ * Prints the seconds until the IP answers the internet client again from another
+ * node, and restores the host (refresh + up).
  */
 async function lbFailover(workers) {
   const names = stackNames(stack);
@@ -105,7 +105,7 @@ async function lbFailover(workers) {
       template: {
         metadata: { labels },
         spec: {
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: labels } }],
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } }],
           containers: [{ name: "echo", image: "registry.k8s.io/e2e-test-images/agnhost:2.63.0", args: ["netexec", "--http-port=80"] }],
         },
       },
@@ -123,12 +123,32 @@ async function lbFailover(workers) {
       .map((i) => i.status.node);
   await until("one node announcing echo", 60, () => holders().length === 1);
   const [victim] = holders();
-  const pid = Number(fs.readFileSync(path.join(names.dir, "hosts", victim, "nspawn.pid"), "utf8").trim());
+  // After the kill, who answers is read from the network: the MAC the public router
+  // resolved the IP to, mapped to its node. MetalLB's report cannot show it: in
+  // v0.15.3 ServiceL2Status.status.node is immutable, so the new announcer's patch
+  // of the dead node's object is refused while that node's speaker pod exists.
+  const macs = new Map();
+  for (const n of JSON.parse(kube(["get", "nodes", "-o", "json"])).items.map((i) => i.metadata.name)) {
+    const links = spawnSync("ip", ["netns", "exec", `${names.netnsPrefix}${n}`, "ip", "-o", "link"], { encoding: "utf8" }).stdout ?? "";
+    for (const m of links.matchAll(/link\/ether ([0-9a-f:]{17})/g)) macs.set(m[1], n);
+  }
+  const answering = () => {
+    const n = spawnSync("ip", ["netns", "exec", names.publicNs, "ip", "neigh", "show", lb.ip], { encoding: "utf8" }).stdout ?? "";
+    const mac = /lladdr ([0-9a-f:]{17})/.exec(n)?.[1];
+    return mac ? macs.get(mac) : undefined;
+  };
   const t0 = process.hrtime.bigint();
-  process.kill(pid, "SIGKILL");
-  await until("the IP answering from another node", 300, () => holders().some((h) => h !== victim) && answer() !== "");
+  // Failed hardware: every process of the host at once, its NICs dark (killing nspawn alone leaves the host running).
+  const crash = spawnSync("bash", [path.join(root, "components", "infra", "lab", "scripts", "crash-host.sh"), stack, victim], { encoding: "utf8" });
+  if (crash.status !== 0) throw new Error(`crash-host.sh ${victim}: ${crash.stderr}`);
+  let successor;
+  await until("the IP answering from another node", 300, () => {
+    const ok = answer() !== "";
+    successor = answering();
+    return ok && successor !== undefined && successor !== victim;
+  });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(`${`  LoadBalancer failover: ${lb.ip} from ${victim} to ${holders().find((h) => h !== victim)}`.padEnd(60)} ${secs.toFixed(1).padStart(7)} s`);
+  console.log(`${`  LoadBalancer failover: ${lb.ip} from ${victim} to ${successor}`.padEnd(60)} ${secs.toFixed(1).padStart(7)} s`);
   timed("  pulumi refresh (the dead host found)", ["pulumi", "--", "refresh", "--yes", "-s", stack]);
   timed("  npm run up (the dead host back)", ["up"]);
   kube(["delete", "deployment", "echo"]);

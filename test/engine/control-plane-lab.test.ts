@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { cleanupStack } from "../../components/infra/lab/cleanup";
 import { stackNames } from "../../components/infra/lab/naming";
+import { crashHost } from "../../components/infra/lab/crash";
 import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, ssh as sshAs, until } from "./lib/shell";
 
@@ -82,9 +83,7 @@ test("a second up reports no changes", () => {
 
 test("a master killed like failed hardware: API and etcd quorum stay; after refresh + up it rejoins by itself", async () => {
   const victim = "cplab-master-z2";
-  const pid = fs.readFileSync(path.join(names.dir, "hosts", victim, "nspawn.pid"), "utf8").trim();
-  process.kill(Number(pid), "SIGKILL");
-  await until("nspawn gone", 10, () => !fs.existsSync(`/proc/${pid}`));
+  crashHost(stack, victim); // failed hardware: every process of the host at once, its NICs dark
   for (const ip of [privateIps[0], privateIps[2]]) {
     const r = kubectl(`https://${ip}:6443`, "get", "--raw", "/readyz");
     expect({ ip, out: r.stdout.trim() }).toEqual({ ip, out: "ok" });

@@ -98,19 +98,31 @@ test("a pulumi up killed in the middle of bootstrap converges when run again", a
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
+  let closed = false;
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<void>((r) => child.on("close", () => r()));
-  // Kill once a master's etcd is being set up: certificates exist, the hosts are half done.
-  await until("bootstrap reaches etcd", 600, () => /-etcd (creating|created)/.test(out));
-  const victims = [child.pid!, ...descendants(child.pid!)];
-  for (const p of victims) {
-    try {
-      process.kill(p, "SIGKILL");
-    } catch {
-      /* already gone */
+  const exited = new Promise<void>((r) => child.on("close", () => ((closed = true), r())));
+  const killAll = () => {
+    for (const p of [child.pid!, ...descendants(child.pid!)]) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
     }
+  };
+  // Kill once a master's etcd is being set up: certificates exist, the hosts are half done.
+  // An up that ends or stalls first fails here with what it printed (and is killed, so that
+  // it cannot run on under the next tests).
+  const reached = () => /-etcd (creating|created)/.test(out);
+  try {
+    await until("bootstrap reaches etcd (or the up ends)", 900, () => reached() || closed);
+  } catch (e) {
+    killAll();
+    throw new Error(`${(e as Error).message}; the up printed, last:\n${out.split("\n").slice(-40).join("\n")}`);
   }
+  if (!reached()) throw new Error(`the up ended before reaching etcd; it printed, last:\n${out.split("\n").slice(-40).join("\n")}`);
+  killAll();
   await exited;
   expect(out).not.toMatch(/cp-ready created/); // it really was interrupted before the end
   // The file backend's lock outlives a killed CLI; `pulumi cancel` is the documented way to release it.

@@ -16,8 +16,14 @@ export const CGROUP_ROOT = "/sys/fs/cgroup";
 // limited ones: with cgroup namespaces a host sees its own cgroup as the root of
 // each hierarchy, so a kubelet inside creates /kubepods under the host's cgroup;
 // a controller the host had not joined would be the machine's root, shared by
-// every node (and left behind by destroy).
-export const CGROUP_CONTROLLERS = ["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer"] as const;
+// every node (and left behind by destroy). That includes systemd's own
+// hierarchies, name=systemd (no controller) and the cgroup2 one (`unified`):
+// nspawn puts a host's systemd in a "payload" cgroup below its own cgroup as the
+// cgroup2 hierarchy reports it, so when every host started from the root, every
+// host's systemd shared /payload/system.slice, and one host removing the cgroup
+// of a unit it had finished failed the same unit starting on another
+// ("status=219/CGROUP", seen in CI).
+export const CGROUP_CONTROLLERS = ["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer", "systemd", "unified"] as const;
 
 const STACK_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

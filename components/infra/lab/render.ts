@@ -344,9 +344,12 @@ export function renderHostUp(p: HostPlanInput): string {
     `echo ${lim.cpuQuotaUs} > ${q(`/sys/fs/cgroup/cpu/${h.cgroup}/cpu.cfs_quota_us`)}`,
     `echo ${lim.cpuShares} > ${q(`/sys/fs/cgroup/cpu/${h.cgroup}/cpu.shares`)}`,
     `echo ${lim.memoryBytes} > ${q(`/sys/fs/cgroup/memory/${h.cgroup}/memory.limit_in_bytes`)} || lab_log "memory limit not lowered below current use"`,
-    `cat > "$D/supervisor.sh" <<'KEELSON_SUPERVISOR'`,
+    // A new file moved into place: a running supervisor (bash reads its script as
+    // it goes) keeps reading the old one, never a file rewritten under it.
+    `cat > "$D/supervisor.sh.new" <<'KEELSON_SUPERVISOR'`,
     renderSupervisor(p.stack, p.spec, labRoot).trimEnd(),
     `KEELSON_SUPERVISOR`,
+    `mv -f "$D/supervisor.sh.new" "$D/supervisor.sh"`,
     `started=false`,
     `if ! host_alive "$D"; then`,
     `  setsid nohup bash "$D/supervisor.sh" >> "$D/console.log" 2>&1 < /dev/null &`,

@@ -10,8 +10,8 @@
 
 LAB_ROOT=${LAB_ROOT:-/var/lib/keelson/lab}
 CGROUP_ROOT=${CGROUP_ROOT:-/sys/fs/cgroup}
-# The v1 controllers a host joins (naming.ts CGROUP_CONTROLLERS).
-CGROUP_CONTROLLERS="cpu cpuacct cpuset memory pids blkio devices freezer"
+# The hierarchies a host joins (naming.ts CGROUP_CONTROLLERS), systemd's and cgroup2's included.
+CGROUP_CONTROLLERS="cpu cpuacct cpuset memory pids blkio devices freezer systemd unified"
 
 lab_log() { echo "[lab] $*" >&2; }
 
@@ -159,6 +159,29 @@ stop_host() {
   fi
   kill_scope "$dir" "$cgroup" "$netns"
   rm -f "$dir/supervisor.pid" "$dir/nspawn.pid"
+}
+
+# Failed hardware, for tests and benchmarks: every process of the host (its
+# supervisor, nspawn, its systemd and all below) stops at the same instant (the
+# freezer) and is killed, and its NICs go dark, so peers get no answer at all
+# rather than refusals from a network stack still up. Killing nspawn alone is
+# not that: the host's systemd outlives it, orphaned, and keeps the host running.
+# Nothing restarts it: `refresh` finds it stopped, `up` starts it again.
+crash_host() {
+  local dir=$1 cgroup=$2 netns=$3 fz="$CGROUP_ROOT/freezer/$2" i l pids
+  [ -d "$fz" ] || { echo "crash: no freezer cgroup $fz" >&2; return 1; }
+  echo FROZEN >"$fz/freezer.state"
+  for ((i = 0; i < 100; i++)); do [ "$(cat "$fz/freezer.state")" = FROZEN ] && break; sleep 0.05; done
+  pids=$(pids_in_cgroup "$cgroup")
+  # shellcheck disable=SC2086
+  signal_pids KILL $pids
+  for l in $(ip -n "$netns" -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -vx lo); do
+    ip -n "$netns" link set "$l" down 2>/dev/null || true
+  done
+  echo THAWED >"$fz/freezer.state"
+  for ((i = 0; i < 100; i++)); do [ -z "$(pids_in_cgroup "$cgroup")" ] && return 0; sleep 0.1; done
+  echo "crash: processes still alive in $cgroup: $(pids_in_cgroup "$cgroup" | tr '\n' ' ')" >&2
+  return 1
 }
 
 # Remove a host: processes, mounts, fabric veths, namespace, cgroups; its disk too with "purge".
