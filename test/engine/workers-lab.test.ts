@@ -362,7 +362,11 @@ test("an Ingress with two hosts, TLS from a Secret, answers through every zone's
   const web = pods("app=web").map((p) => p.name);
   const echo = pods("app=echo").map((p) => p.name);
   for (const alb of pub) {
-    await until(`web.lab.example through ${alb.name}`, 120, () => web.includes(throughAlb("internet", alb.ip!, "web.lab.example")));
+    try {
+      await until(`web.lab.example through ${alb.name}`, 120, () => web.includes(throughAlb("internet", alb.ip!, "web.lab.example")));
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (last answer: ${throughAlb("internet", alb.ip!, "web.lab.example")}; web pods: ${web.join(" ")})\n${albReport(alb.name, alb.ip!)}`);
+    }
     expect(echo).toContain(throughAlb("internet", alb.ip!, "echo.lab.example"));
   }
   // The Ingress reports the public ALBs' addresses; the private ALBs are off and answer nothing.
@@ -397,6 +401,21 @@ test("the private ALBs, enabled in the spec, serve private-iks-k8s-nginx Ingress
   const pubAlb = currentPlan().albs.find((a) => a.network === "public")!;
   expect(throughAlb("internet", pubAlb.ip!, "intranet.lab.example")).not.toMatch(new RegExp(`^(${web.join("|")})$`));
 });
+
+/** What an ALB that does not answer looks like: its pods, Service, endpoints, MetalLB's view, the router's entry, its logs. */
+function albReport(name: string, ip: string): string {
+  const out: string[] = [];
+  const add = (title: string, r: { stdout: string; stderr: string }) => out.push(`--- ${title}\n${(r.stdout + r.stderr).trim().split("\n").slice(-25).join("\n")}`);
+  add("ALB pods", kubectl("get", "pods", "-n", "kube-system", "-l", `keelson.io/alb=${name}`, "-o", "wide"));
+  add("ALB Service", kubectl("get", "service", "-n", "kube-system", name, "-o", "wide"));
+  add("ALB endpoints", kubectl("get", "endpointslices", "-n", "kube-system", "-l", `kubernetes.io/service-name=${name}`, "-o", "custom-columns=ADDR:.endpoints[*].addresses,READY:.endpoints[*].conditions.ready"));
+  add("servicel2statuses", kubectl("get", "servicel2statuses", "-n", "metallb-system", "-o", "custom-columns=SVC:.status.serviceName,NODE:.status.node"));
+  add("nodes", kubectl("get", "nodes"));
+  add(`public router's neighbour for ${ip}`, sh("ip", ["netns", "exec", names.publicNs, "ip", "neigh", "show", ip]));
+  add("events", kubectl("get", "events", "-n", "kube-system", "--sort-by=.lastTimestamp"));
+  add("ALB logs", kubectl("logs", "-n", "kube-system", "-l", `keelson.io/alb=${name}`, "--tail=15", "--prefix"));
+  return out.join("\n");
+}
 
 /** What a failed failover looked like: who reports the IP, what the public router has for it, what the zone's speakers said. */
 function failoverReport(victim: string, ip: string): string {
