@@ -5,9 +5,9 @@
 //
 // IKS mapping (docs/services.md): an NLB 1.0 is a portable IP of one zone that
 // keepalived floats between that zone's workers; here MetalLB's speakers elect
-// one node per IP (memberlist is meant to notice a dead node in seconds; not yet
-// shown on the lab, see docs/services.md) and answer ARP for
-// it on the VLAN that routes the portable subnet.
+// one node per IP (memberlist notices a dead node; the workers-lab test crashes
+// one and sees the IP answer from another node of its zone, docs/services.md)
+// and answer ARP for it on the VLAN that routes the portable subnet.
 import type { PlannedPortableSubnet } from "../../model/plan";
 import type { NetworkKind } from "../../types";
 import type { K8sObject } from "./objects";
