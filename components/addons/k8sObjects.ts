@@ -4,7 +4,7 @@
 // provider waits for each to be ready (a Deployment's rollout, a Service's endpoints).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { checkUnique, kindKey, objectResourceName, type K8sObject } from "./render/objects";
+import { checkUnique, creationPrerequisites, kindKey, objectResourceName, type K8sObject } from "./render/objects";
 
 type ObjectResource = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
@@ -61,15 +61,17 @@ export function createObjects(prefix: string, objects: K8sObject[], opts: pulumi
     const ctor = ctors[i];
     return ctor ? new ctor(name, args, o2) : new k8s.apiextensions.CustomResource(name, { apiVersion, kind, ...args }, o2);
   };
-  // A namespace the batch creates exists before the objects that live in it
-  // (the API refuses them until it does; nothing else orders them).
-  const isNamespace = (o: K8sObject) => kindKey(o) === "v1/Namespace";
-  const namespaces = new Map<string, pulumi.CustomResource>();
-  objects.forEach((o, i) => isNamespace(o) && namespaces.set(o.metadata.name, make(o, i, opts)));
+  // Each object after what it needs from the same batch (render/objects.ts):
+  // namespaces, then what pods start with, then the rest. Made in rank order so
+  // every prerequisite exists as a resource before what waits for it.
+  const waits = creationPrerequisites(objects);
+  const rank = (i: number): number => (waits[i].length === 0 ? 0 : 1 + Math.max(...waits[i].map(rank)));
   const prior = opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn as pulumi.Input<pulumi.Resource>];
-  return objects.map((o, i) => {
-    if (isNamespace(o)) return namespaces.get(o.metadata.name)!;
-    const ns = o.metadata.namespace !== undefined ? namespaces.get(o.metadata.namespace) : undefined;
-    return make(o, i, ns ? { ...opts, dependsOn: [...prior, ns] } : opts);
-  });
+  const made: pulumi.CustomResource[] = [];
+  const order = objects.map((_, i) => i).sort((a, b) => rank(a) - rank(b) || a - b);
+  for (const i of order) {
+    const after = waits[i].map((j) => made[j]);
+    made[i] = make(objects[i], i, after.length > 0 ? { ...opts, dependsOn: [...prior, ...after] } : opts);
+  }
+  return made;
 }

@@ -47,3 +47,38 @@ export function parseManifest(text: string, what: string): K8sObject[] {
     return [o];
   });
 }
+
+/** What a pod starts with: its identity, its permissions, its configuration. */
+const POD_PREREQUISITES = new Set([
+  "v1/ServiceAccount",
+  "v1/ConfigMap",
+  "rbac.authorization.k8s.io/v1/ClusterRole",
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding",
+  "rbac.authorization.k8s.io/v1/Role",
+  "rbac.authorization.k8s.io/v1/RoleBinding",
+]);
+const WORKLOADS = new Set(["apps/v1/Deployment", "apps/v1/DaemonSet", "apps/v1/StatefulSet", "batch/v1/Job", "v1/Pod"]);
+
+/**
+ * For each object of a batch, the indexes of the batch's objects it must be
+ * created after (nothing else orders them; the engine creates all at once):
+ *  - an object in a namespace the batch creates waits for that Namespace (the
+ *    API refuses it until then);
+ *  - a workload waits for the batch's ServiceAccounts, RBAC and ConfigMaps. Its
+ *    pods would otherwise start without their permissions, and not every
+ *    controller recovers: Traefik's Kubernetes providers, refused their first
+ *    list, served nothing for minutes (a CI run's z3 ALB).
+ * Objects of one rank never wait for each other, so there is no cycle.
+ */
+export function creationPrerequisites(objects: K8sObject[]): number[][] {
+  const nsIndex = new Map<string, number>();
+  objects.forEach((o, i) => kindKey(o) === "v1/Namespace" && nsIndex.set(o.metadata.name, i));
+  const prerequisites = objects.map((o, i) => (POD_PREREQUISITES.has(kindKey(o)) ? i : -1)).filter((i) => i >= 0);
+  return objects.map((o) => {
+    const out: number[] = [];
+    const ns = o.metadata.namespace !== undefined ? nsIndex.get(o.metadata.namespace) : undefined;
+    if (ns !== undefined) out.push(ns);
+    if (WORKLOADS.has(kindKey(o))) out.push(...prerequisites);
+    return out;
+  });
+}

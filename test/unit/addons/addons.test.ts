@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createObjects } from "../../../components/addons/k8sObjects";
 import { coreDnsObjects, corefile, type CoreDnsSpec } from "../../../components/addons/render/coreDns";
-import { checkUnique, objectResourceName, type K8sObject } from "../../../components/addons/render/objects";
+import { checkUnique, creationPrerequisites, objectResourceName, type K8sObject } from "../../../components/addons/render/objects";
 import { controlPlaneRbacObjects, nodeAgentsRbacObjects } from "../../../components/addons/render/rbac";
 
 interface Registered {
@@ -107,5 +107,39 @@ describe("objects as resources", () => {
       /x: example\.com\/v1\/Widget w is not a kind Keelson's add-ons know/,
     );
     expect(registered.length).toBe(before);
+  });
+});
+
+describe("creation order within a batch", () => {
+  const batch: K8sObject[] = [
+    { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "alb", namespace: "edge" } },
+    { apiVersion: "v1", kind: "Service", metadata: { name: "alb", namespace: "edge" } },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "alb" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "alb" }, subjects: [] },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "alb", namespace: "edge" } },
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "edge" } },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "alb" } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg", namespace: "other" } },
+    { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent", namespace: "kube-system" } },
+  ];
+  const waits = creationPrerequisites(batch);
+  test("a workload waits for the batch's ServiceAccounts, RBAC and ConfigMaps, and for its namespace", () => {
+    expect(waits[0].sort()).toEqual([2, 3, 4, 5, 6]);
+    expect(waits[7].sort()).toEqual([2, 3, 5, 6]); // kube-system is not the batch's
+  });
+  test("other objects wait only for a namespace the batch creates; nothing waits for a workload", () => {
+    expect(waits[1]).toEqual([4]);
+    expect(waits[3]).toEqual([4]);
+    expect(waits[2]).toEqual([]);
+    expect(waits[4]).toEqual([]);
+    expect(waits[6]).toEqual([]); // "other" is not created by the batch
+    for (const w of waits) expect(w.some((j) => ["Deployment", "DaemonSet"].includes(batch[j].kind))).toBe(false);
+  });
+  test("createObjects still makes every object of such a batch, once", async () => {
+    const before = registered.length;
+    const made = createObjects("order", batch, {});
+    await Promise.all(made.map((r) => resolve(r.urn)));
+    expect(made).toHaveLength(batch.length);
+    expect(new Set(made).size).toBe(batch.length);
+    expect(registered.slice(before).map((r) => r.name).sort()).toEqual(batch.map((o) => objectResourceName("order", o)).sort());
   });
 });

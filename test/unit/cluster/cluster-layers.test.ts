@@ -158,7 +158,7 @@ describe("the Cluster on a driver", () => {
     // Through the cluster's bootstrap provider, never the ambient default one.
     for (const r of k8s) expect(r.provider).toMatch(/pulumi:providers:kubernetes::lab-bootstrap::/);
     // The lab spec has workers in three zones: one CoreDNS replica each.
-    expect(k8s.find((r) => r.type.endsWith(":Deployment"))!.inputs.spec.replicas).toBe(3);
+    expect(k8s.find((r) => r.type.endsWith(":Deployment") && r.inputs.metadata?.name === "coredns")!.inputs.spec.replicas).toBe(3);
     // No add-on is a kubectl command any more.
     const commands = registered.filter((r) => r.type === "command:remote:Command");
     expect(commands.filter((c) => /kubectl[^\n]* apply/.test(String(c.inputs.create)))).toEqual([]);
