@@ -26,10 +26,12 @@ const specFile = path.join(root, "stacks", `Pulumi.${stack}.yaml`);
 const runner = path.join(root, "scripts", "keelson-run.mjs");
 const env = { ...process.env, KEELSON_STACK: stack };
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-// The lab's names (where a host's nspawn pid is, the internet client's namespace) from their one owner.
+// The lab's names, its crash and its view of who answers an address, from their one owner.
 const require = createRequire(import.meta.url);
 require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
 const { stackNames } = require("../components/infra/lab/naming.ts");
+const { crashHost } = require("../components/infra/lab/crash.ts");
+const { publicAnswerer } = require("../components/infra/lab/probe.ts");
 const kubectl = path.join(process.env.KEELSON_CACHE || path.join(os.homedir(), ".cache", "keelson"), "kubernetes", "v1.36.3", "bin", "kubectl");
 
 function timed(label, args) {
@@ -127,20 +129,10 @@ async function lbFailover(workers) {
   // resolved the IP to, mapped to its node. MetalLB's report cannot show it: in
   // v0.15.3 ServiceL2Status.status.node is immutable, so the new announcer's patch
   // of the dead node's object is refused while that node's speaker pod exists.
-  const macs = new Map();
-  for (const n of JSON.parse(kube(["get", "nodes", "-o", "json"])).items.map((i) => i.metadata.name)) {
-    const links = spawnSync("ip", ["netns", "exec", `${names.netnsPrefix}${n}`, "ip", "-o", "link"], { encoding: "utf8" }).stdout ?? "";
-    for (const m of links.matchAll(/link\/ether ([0-9a-f:]{17})/g)) macs.set(m[1], n);
-  }
-  const answering = () => {
-    const n = spawnSync("ip", ["netns", "exec", names.publicNs, "ip", "neigh", "show", lb.ip], { encoding: "utf8" }).stdout ?? "";
-    const mac = /lladdr ([0-9a-f:]{17})/.exec(n)?.[1];
-    return mac ? macs.get(mac) : undefined;
-  };
+  const answerer = publicAnswerer(stack, JSON.parse(kube(["get", "nodes", "-o", "json"])).items.map((i) => i.metadata.name));
+  const answering = () => answerer(lb.ip);
   const t0 = process.hrtime.bigint();
-  // Failed hardware: every process of the host at once, its NICs dark (killing nspawn alone leaves the host running).
-  const crash = spawnSync("bash", [path.join(root, "components", "infra", "lab", "scripts", "crash-host.sh"), stack, victim], { encoding: "utf8" });
-  if (crash.status !== 0) throw new Error(`crash-host.sh ${victim}: ${crash.stderr}`);
+  crashHost(stack, victim); // failed hardware: every process of the host at once, its NICs dark
   let successor;
   await until("the IP answering from another node", 300, () => {
     const ok = answer() !== "";

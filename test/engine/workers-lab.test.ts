@@ -21,6 +21,7 @@ import { planCluster } from "../../components/model/plan";
 import { parseSpec } from "../../components/model/spec";
 import { labSpecCopy } from "./lib/labSpec";
 import { crashHost } from "../../components/infra/lab/crash";
+import { publicAnswerer } from "../../components/infra/lab/probe";
 import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, ssh as sshAs, until } from "./lib/shell";
 
@@ -402,10 +403,15 @@ test("the private ALBs, enabled in the spec, serve private-iks-k8s-nginx Ingress
   expect(throughAlb("internet", pubAlb.ip!, "intranet.lab.example")).not.toMatch(new RegExp(`^(${web.join("|")})$`));
 });
 
+/** One part of a failure report: a title and the last 25 lines a command printed. */
+function reportSection(title: string, r: { stdout: string; stderr: string }): string {
+  return `--- ${title}\n${(r.stdout + r.stderr).trim().split("\n").slice(-25).join("\n")}`;
+}
+
 /** What an ALB that does not answer looks like: its pods, Service, endpoints, MetalLB's view, the router's entry, its logs. */
 function albReport(name: string, ip: string): string {
   const out: string[] = [];
-  const add = (title: string, r: { stdout: string; stderr: string }) => out.push(`--- ${title}\n${(r.stdout + r.stderr).trim().split("\n").slice(-25).join("\n")}`);
+  const add = (title: string, r: { stdout: string; stderr: string }) => out.push(reportSection(title, r));
   add("ALB pods", kubectl("get", "pods", "-n", "kube-system", "-l", `keelson.io/alb=${name}`, "-o", "wide"));
   add("ALB Service", kubectl("get", "service", "-n", "kube-system", name, "-o", "wide"));
   add("ALB endpoints", kubectl("get", "endpointslices", "-n", "kube-system", "-l", `kubernetes.io/service-name=${name}`, "-o", "custom-columns=ADDR:.endpoints[*].addresses,READY:.endpoints[*].conditions.ready"));
@@ -420,7 +426,7 @@ function albReport(name: string, ip: string): string {
 /** What a failed failover looked like: who reports the IP, what the public router has for it, what the zone's speakers said. */
 function failoverReport(victim: string, ip: string): string {
   const out: string[] = [];
-  const add = (title: string, r: { stdout: string; stderr: string }) => out.push(`--- ${title}\n${(r.stdout + r.stderr).trim().split("\n").slice(-25).join("\n")}`);
+  const add = (title: string, r: { stdout: string; stderr: string }) => out.push(reportSection(title, r));
   add("servicel2statuses", kubectl("get", "servicel2statuses", "-n", "metallb-system", "-o", "custom-columns=SVC:.status.serviceName,NODE:.status.node"));
   add("nodes", kubectl("get", "nodes", "-o", "wide"));
   add("echo endpoints", kubectl("get", "endpointslices", "-l", "kubernetes.io/service-name=echo", "-o", "yaml"));
@@ -461,16 +467,8 @@ test("the node holding a LoadBalancer IP dies: another node of its zone takes th
   // cannot show the takeover: ServiceL2Status.status.node is immutable in v0.15.3,
   // so the new announcer's patch of the dead node's object is refused until that
   // object's speaker pod is gone; docs/services.md.)
-  const macs = new Map<string, string>();
-  for (const w of workerNames) {
-    const links = sh("ip", ["netns", "exec", `${names.netnsPrefix}${w}`, "ip", "-o", "link"]).stdout;
-    for (const m of links.matchAll(/link\/ether ([0-9a-f:]{17})/g)) macs.set(m[1], w);
-  }
-  const answering = (): string | undefined => {
-    const n = sh("ip", ["netns", "exec", names.publicNs, "ip", "neigh", "show", pub.ip]).stdout;
-    const mac = /lladdr ([0-9a-f:]{17})/.exec(n)?.[1];
-    return mac ? macs.get(mac) : undefined;
-  };
+  const answerer = publicAnswerer(stack, workerNames);
+  const answering = () => answerer(pub.ip);
   await until(`the public router reaches ${pub.ip} at ${victim}, the node MetalLB elected`, 30, () => !fromInternet(pub.ip).startsWith("exit") && answering() === victim);
   const t0 = Date.now();
   crashHost(stack, victim); // failed hardware
