@@ -27,3 +27,6 @@ export const privateEndpoint = cluster.privateEndpoint;
 export const publicEndpoint = cluster.publicEndpoint;
 export const nodes = cluster.nodeNames;
 export const sshPrivateKey = cluster.sshPrivateKey; // a secret
+// `npm run backup` / `npm run restore -- FILE` (docs/backup.md) read these two.
+export const backup = cluster.backup;
+export const backupIdentity = cluster.backupIdentity; // a secret

@@ -5,6 +5,8 @@
 //   npm run pulumi -- <args>   any Pulumi command, with Keelson's backend, passphrase and toolchain
 //   npm test          install what is missing, run the whole test suite
 //   npm run toolchain build (or find) the offline Pulumi toolchain and print its bin folder
+//   npm run backup    an encrypted etcd backup of the stack's cluster now, all its backups collected
+//   npm run restore -- FILE   restore the stack's control plane from a backup file
 //
 // Plain Node.js with no npm dependencies, because it is what installs them.
 import { spawnSync } from "node:child_process";
@@ -138,6 +140,26 @@ async function main() {
       process.exitCode = run("pulumi", ["up", "--yes", "--stack", STACK, ...args], env);
       return;
     }
+    case "backup":
+    case "restore": {
+      // components/cli/backup.ts drives the masters' own backup and restore tools.
+      const env = await prepare({ apt: true });
+      const out = spawnSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", STACK], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 });
+      if (out.status !== 0) throw new Error(`could not read the outputs of stack ${STACK}: ${out.stderr.trim()}`);
+      const outputs = JSON.parse(out.stdout || "{}");
+      if (!outputs.backup || !outputs.sshPrivateKey) throw new Error(`stack ${STACK} has no backups (no hosts, or backup.enabled is false)`);
+      const { createRequire } = await import("node:module");
+      const require = createRequire(import.meta.url);
+      require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
+      const tool = require("../components/cli/backup.ts");
+      if (command === "backup") {
+        tool.takeBackup(outputs.backup, outputs.sshPrivateKey, root, say);
+      } else {
+        if (args.length !== 1) throw new Error("usage: npm run restore -- <backup file>");
+        tool.restoreBackup(outputs.backup, outputs.sshPrivateKey, outputs.backupIdentity, path.resolve(process.env.INIT_CWD ?? process.cwd(), args[0]), say);
+      }
+      return;
+    }
     case "down": {
       const env = await prepare();
       const exists = spawnSync("pulumi", ["stack", "ls", "--json"], { cwd: root, env, encoding: "utf8" });
@@ -195,7 +217,7 @@ async function main() {
       return;
     }
     default:
-      console.error("usage: keelson-run.mjs up|down|pulumi|test|toolchain [args]");
+      console.error("usage: keelson-run.mjs up|down|pulumi|test|toolchain|backup|restore [args]");
       process.exitCode = 2;
   }
 }

@@ -33,7 +33,7 @@ import { Metallb } from "../addons/metallb";
 import { parseManifest } from "../addons/render/objects";
 import { defaultArtifacts, type ArtifactSource } from "../bootstrap/artifacts";
 import { ImageBundle, defaultImagesDir } from "../bootstrap/images";
-import { ControlPlane } from "../control/controlPlane";
+import { ControlPlane, type BackupInfo } from "../control/controlPlane";
 import { DEFAULTS as CONTROL_PLANE_DEFAULTS } from "../control/render/spec";
 import type { InfrastructureDriver, ProvisionedHost, ProvisionedNetwork } from "../infra/driver";
 import { renderCalicoPolicy } from "../model/calico";
@@ -141,6 +141,10 @@ export class Cluster extends pulumi.ComponentResource {
   readonly nodeNames: string[];
   /** The private key of the SSH key the driver made for the hosts, if it made one (a secret). */
   readonly sshPrivateKey?: pulumi.Output<string>;
+  /** Backups: where they are collected and the masters that take them (with a driver, unless backups are off). */
+  readonly backup?: pulumi.Output<BackupInfo>;
+  /** The age identity that decrypts the backups (a secret): keep a copy outside the stack. */
+  readonly backupIdentity?: pulumi.Output<string>;
   private readonly _kubeconfig?: pulumi.Output<string>;
   private readonly _provider?: k8s.Provider;
 
@@ -284,6 +288,8 @@ export class Cluster extends pulumi.ComponentResource {
       ));
       controlPlane.replicas.forEach((r, i) => memberGates.get(controlPlane.spec.masters[i].name)?.resolve(r.memberReady));
       this.apiServerEndpoints = controlPlane.apiServerEndpoints;
+      this.backup = controlPlane.backupInfo;
+      this.backupIdentity = controlPlane.backupKey?.identity;
       this.privateEndpoint = controlPlane.privateEndpoint;
       this.publicEndpoint = controlPlane.publicEndpoint;
 

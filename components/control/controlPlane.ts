@@ -17,8 +17,8 @@ import type { ProvisionedHost } from "../infra/driver";
 import type { ArtifactSource } from "../bootstrap/artifacts";
 import { CONTROL_PLANE_BINARIES } from "../bootstrap/artifactPlan";
 import { applyCommand, bundleStdin, stableCheck } from "../bootstrap/host/commands";
-import { hostCommand } from "../bootstrap/host/hostCommand";
-import { BIN_DIR } from "../bootstrap/host/paths";
+import { hostCommand, hostCopy } from "../bootstrap/host/hostCommand";
+import { ARTIFACT_DIR, BIN_DIR } from "../bootstrap/host/paths";
 import { ClusterPki } from "../pki/clusterPki";
 import type { MasterIdentity } from "../pki/profiles";
 import {
@@ -31,7 +31,11 @@ import {
   schedulerFiles,
   type MasterPems,
 } from "./render/bundles";
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
+import { BackupKey } from "./backupKey";
+import { AGE, BACKUP_UNIT, backupFiles, validateBackupSettings, type BackupSettings } from "./render/backup";
 import { AUDIT_LOG, kubeconfigPath } from "./render/paths";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
 import { etcdJoinedCheck, etcdMembershipScript, memberReadyCheck } from "./render/etcdMembership";
@@ -58,6 +62,35 @@ export interface ControlPlaneArgs {
   extraApiServerSans?: string[];
   /** Server URL written into the exported admin kubeconfig; default: private endpoint, else public. */
   adminServer?: string;
+  /** Scheduled, encrypted etcd backups on every master (render/backup.ts); none when absent. */
+  backup?: {
+    everyHours: number;
+    keep: number;
+    /** Where `keelson backup` collects them on the machine running Pulumi; default .keelson/backups/<stack>. */
+    directory?: string;
+    /** age on the machine running Pulumi, pushed to masters; default Debian's. */
+    ageBinary?: string;
+  };
+}
+
+/** What `keelson backup` and `keelson restore` need of a cluster (components/cli/backup.ts): no secrets. */
+export interface BackupInfo {
+  clusterName: string;
+  /** Where backups are collected on the machine running Pulumi (relative: to the project). */
+  directory: string;
+  keep: number;
+  everyHours: number;
+  /** The masters, in order, as the machine running Pulumi reaches them over SSH. */
+  masters: { name: string; host: string; port: number; user: string }[];
+}
+
+/** Where Debian's age package (which the runner installs) puts the binary. */
+const DEBIAN_AGE = "/usr/bin/age";
+
+/** What every master needs for backups: the settings (with the key's recipient) and the age binary to push. */
+interface MasterBackup {
+  settings: pulumi.Output<BackupSettings>;
+  age: { asset: pulumi.asset.FileAsset; path: string };
 }
 
 function memberIdentity(h: ProvisionedHost): MasterIdentity {
@@ -107,6 +140,8 @@ export class MasterBootstrap extends pulumi.ComponentResource {
   /** The public endpoint's source allow-list on this master (also removes it when the list empties). */
   readonly publicAllowlist: command.remote.Command;
   etcdReady!: command.remote.Command;
+  /** The backup tools and timer on this master (when the cluster has backups). */
+  backup?: command.remote.Command;
   apiserver!: command.remote.Command;
   controllerManager!: command.remote.Command;
   scheduler!: command.remote.Command;
@@ -115,7 +150,7 @@ export class MasterBootstrap extends pulumi.ComponentResource {
   constructor(
     name: string,
     props: MasterReplicaProps,
-    private readonly ctx: { spec: ControlPlaneSpec; host: ProvisionedHost; member: MasterIdentity; pems: pulumi.Output<MasterPems>; artifacts: ArtifactSource },
+    private readonly ctx: { spec: ControlPlaneSpec; host: ProvisionedHost; member: MasterIdentity; pems: pulumi.Output<MasterPems>; artifacts: ArtifactSource; backup?: MasterBackup },
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super(MASTER_BOOTSTRAP_TOKEN, name, props, opts);
@@ -180,6 +215,19 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [this.apiserver] },
     );
+    const backup = this.ctx.backup;
+    if (backup) {
+      const age = hostCopy(`${name}-age`, host, { source: backup.age.asset, remotePath: backup.age.path }, child);
+      this.backup = hostCommand(
+        `${name}-etcd-backup`,
+        host,
+        {
+          create: applyCommand(`${BACKUP_UNIT}.timer`, { before: `install -m 0755 ${backup.age.path} ${AGE}` }),
+          stdin: backup.settings.apply((b) => bundleStdin(backupFiles(spec, member, b))),
+        },
+        { ...child, dependsOn: [this.etcdReady, age] },
+      );
+    }
     this.registerOutputs({});
   }
 
@@ -202,6 +250,10 @@ export class ControlPlane extends pulumi.ComponentResource {
   readonly publicEndpoint?: string;
   /** Depend on this to run after the whole control plane is up (every daemon started, the API ready). */
   readonly ready: command.remote.Command;
+  /** The key backups are encrypted to (when the cluster has backups). */
+  readonly backupKey?: BackupKey;
+  /** Where backups are collected and how to reach the masters that take them (when the cluster has backups). */
+  readonly backupInfo?: pulumi.Output<BackupInfo>;
 
   constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is validated before the first resource is registered.
@@ -244,6 +296,22 @@ export class ControlPlane extends pulumi.ComponentResource {
       encryptionKey: pki.encryptionKey.value,
     });
 
+    let backup: MasterBackup | undefined;
+    if (args.backup) {
+      const { everyHours, keep } = args.backup;
+      const ageBinary = args.backup.ageBinary ?? DEBIAN_AGE;
+      if (!fs.existsSync(ageBinary)) throw new Error(`controlPlane.backup.ageBinary: ${ageBinary} does not exist (install Debian's age package, or turn backups off)`);
+      const sha = crypto.createHash("sha256").update(fs.readFileSync(ageBinary)).digest("hex").slice(0, 16);
+      this.backupKey = new BackupKey(`${name}-backup-key`, { parent: this });
+      backup = {
+        settings: this.backupKey.recipient.apply((recipient) => validateBackupSettings({ everyHours, keep, recipient })),
+        age: { asset: new pulumi.asset.FileAsset(ageBinary), path: `${ARTIFACT_DIR}/age-${sha}` },
+      };
+      const directory = args.backup.directory ?? path.join(".keelson", "backups", pulumi.getStack());
+      this.backupInfo = pulumi
+        .all(args.masters.map((m) => pulumi.output({ name: m.spec.name, host: m.connection.host, port: m.connection.port ?? 22, user: m.connection.user })))
+        .apply((masters) => ({ clusterName: spec.clusterName, directory, keep, everyHours, masters }));
+    }
     this.replicas = args.masters.map((host, index) => {
       const member = spec.masters[index];
       const memberCert = pki.etcdMembers[member.name];
@@ -259,7 +327,7 @@ export class ControlPlane extends pulumi.ComponentResource {
         publicIp: member.publicIp,
         kubernetesVersion: spec.kubernetesVersion,
       };
-      return new MasterBootstrap(rname, props, { spec, host, member, pems, artifacts: args.artifacts }, { parent: this });
+      return new MasterBootstrap(rname, props, { spec, host, member, pems, artifacts: args.artifacts, backup }, { parent: this });
     });
     this.replicas.forEach((r, i) => r.startApiServer(i > 0 ? this.replicas[i - 1].apiserver : undefined));
 

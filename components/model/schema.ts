@@ -10,6 +10,7 @@ import { CalicoRuleSchema } from "./calicoRules";
 import { kubernetesVersionProblem } from "./kubernetesVersions";
 import { LIMITS, SPECIAL_KEYS } from "./limits";
 import { selectorProblem } from "./selector";
+import { BACKUP_INTERVALS } from "../control/render/backup";
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const dnsLabel = (max: number) =>
@@ -260,6 +261,20 @@ const ApiserverSchema = z.strictObject({
   anonymousAuth: z.boolean().default(false),
 });
 
+/** Encrypted etcd backups (components/control/render/backup.ts); IBM Cloud backs its managed masters up every 8 hours. */
+const BackupSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  everyHours: z
+    .number()
+    .int()
+    .refine((h) => (BACKUP_INTERVALS as readonly number[]).includes(h), { error: `must be one of ${BACKUP_INTERVALS.join(", ")} (hours, a divisor of 24)` })
+    .default(8),
+  /** Backups kept, on the masters and in `directory` (21: a week at the default interval). */
+  keep: z.number().int().min(1).max(1000).default(21),
+  /** Where `keelson backup` collects them on the machine running Pulumi (default: .keelson/backups/<stack>). */
+  directory: z.string().min(1).max(4096).refine((d) => !d.includes("\0"), { error: "must not contain a NUL character" }).optional(),
+});
+
 export const ClusterSpecSchema = z.strictObject({
   name: dnsLabel(20),
   account: z.strictObject({
@@ -290,6 +305,7 @@ export const ClusterSpecSchema = z.strictObject({
   albs: AlbsSchema.default({ public: {}, private: { enabled: false } }),
   loadBalancers: z.array(LoadBalancerSchema).max(LIMITS.loadBalancers).default([]),
   apiserver: ApiserverSchema.default({ encryptionAtRest: true, auditLogging: true, anonymousAuth: false }),
+  backup: BackupSchema.default({ enabled: true, everyHours: 8, keep: 21 }),
 });
 
 /** What a user writes. */

@@ -9,11 +9,14 @@ const KUBECONFIG_KIND = /(?:^|[\s{,])"?kind"?\s*:\s*"?Config\b/m;
 const KUBECONFIG_CREDENTIAL = /"?(?:client-key-data|token|password)"?\s*:\s*"?[A-Za-z0-9+/=._~-]{8,}/;
 const BEARER = /\bBearer\s+[A-Za-z0-9\-._~+/]{16,}=*/i;
 const BOOTSTRAP_TOKEN = /(?:^|[^a-z0-9.])[a-z0-9]{6}\.[a-z0-9]{16}(?![a-z0-9])/;
+// An age identity (the key that decrypts etcd backups): Bech32, upper case.
+const AGE_IDENTITY = /AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}/;
 const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
 
 /** What kind of secret `value` looks like, or undefined when it looks harmless. */
 export function secretShape(value: string): string | undefined {
   if (PEM_PRIVATE_KEY.test(value)) return "a PEM private key";
+  if (AGE_IDENTITY.test(value)) return "an age identity (private key)";
   if (KUBECONFIG_KIND.test(value) && KUBECONFIG_CREDENTIAL.test(value)) return "a kubeconfig with credentials";
   if (BEARER.test(value)) return "a bearer token";
   if (JWT.test(value)) return "a JSON Web Token";

@@ -17,6 +17,7 @@ describe("secretShape", () => {
     [JWT, "a JSON Web Token"],
     [BOOTSTRAP_TOKEN, "a Kubernetes bootstrap token"],
     [`kubeadm join --token ${BOOTSTRAP_TOKEN}`, "a Kubernetes bootstrap token"],
+    ["AGE-SECRET-KEY-1E0EYSNDK5GJ3QXDFL769FAEKP8EL0L4TF9C3A6S9LVRX9K4K5KYQZE8Q56", "an age identity (private key)"],
   ])("%s is %s", (value, what) => {
     expect(secretShape(value)).toBe(what);
   });
@@ -27,6 +28,7 @@ describe("secretShape", () => {
     "10.88.0.0/16",
     "1.36.3",
     "sha256:0123456789abcdef0123456789abcdef",
+    "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p", // an age recipient: the public half
   ])("%s is harmless", (value) => {
     expect(secretShape(value)).toBeUndefined();
   });

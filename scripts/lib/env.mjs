@@ -21,6 +21,7 @@ export const APT_PACKAGES = [
   "debootstrap", // lab: the host OS image
   "systemd-container", // lab: systemd-nspawn boots each host
   "etcd-client", // tests: etcdctl against the control plane
+  "age", // etcd backups: the key (age-keygen), the masters' encryption (its binary is pushed to them), restores
   "procps", // tests: process listings
   "psmisc", // lab cleanup: fuser
   "curl",

@@ -8,6 +8,11 @@ import type { ControlPlaneSpec } from "./spec";
 import { etcdMemberName } from "./spec";
 import { MEMBERSHIP_ENV } from "./etcdMembership";
 
+/** The token that keeps this cluster's members from joining another's (also what a restore founds the cluster with). */
+export function initialClusterToken(s: ControlPlaneSpec): string {
+  return `${s.clusterName}-etcd`;
+}
+
 export function etcdFlags(s: ControlPlaneSpec, m: MasterIdentity): string[] {
   const member = pki.etcdCert("member");
   const memberKey = pki.etcdKey("member");
@@ -20,7 +25,7 @@ export function etcdFlags(s: ControlPlaneSpec, m: MasterIdentity): string[] {
     `--initial-advertise-peer-urls=https://${m.privateIp}:2380`,
     // --initial-cluster and --initial-cluster-state come from MEMBERSHIP_ENV
     // (etcdMembership.ts): founding members and a replacement joining differ.
-    `--initial-cluster-token=${s.clusterName}-etcd`,
+    `--initial-cluster-token=${initialClusterToken(s)}`,
     "--client-cert-auth=true",
     `--trusted-ca-file=${pki.etcdCa}`,
     `--cert-file=${member}`,

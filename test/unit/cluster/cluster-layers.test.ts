@@ -13,6 +13,8 @@ interface Registered {
   inputs: Record<string, any>;
   provider?: string;
 }
+/** What the backup key (components/control/backupKey.ts) gives, in the shape age makes. */
+const AGE_RECIPIENT = "age1" + "q".repeat(58);
 const registered: Registered[] = [];
 pulumi.runtime.setMocks(
   {
@@ -20,7 +22,7 @@ pulumi.runtime.setMocks(
       registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
       const state: Record<string, unknown> = { ...args.inputs };
       if (args.type.startsWith("pulumi-nodejs:dynamic")) {
-        Object.assign(state, { certPem: `CERT(${args.name})`, keyPem: `KEY(${args.name})`, publicKeyPem: `PUB(${args.name})`, value: Buffer.alloc(32, 1).toString("base64"), certSha256: "0".repeat(64) });
+        Object.assign(state, { certPem: `CERT(${args.name})`, keyPem: `KEY(${args.name})`, publicKeyPem: `PUB(${args.name})`, value: Buffer.alloc(32, 1).toString("base64"), certSha256: "0".repeat(64), recipient: AGE_RECIPIENT, identity: "AGE-SECRET-KEY-1TEST" });
       }
       return { id: `${args.name}-id`, state };
     },

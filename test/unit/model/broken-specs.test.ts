@@ -37,6 +37,9 @@ const CASES: Case[] = [
   ["no worker pools", lab, (s) => delete s.workerPools, "workerPools", "required (array)"],
   ["unknown pool field", lab, (s) => (s.workerPools[0].size = 3), "workerPools[0].size", "unknown field"],
   ["endpoint flag not a boolean", lab, (s) => (s.serviceEndpoints = { public: "yes" }), "serviceEndpoints.public", 'expected boolean, got string "yes"'],
+  ["backup interval not a divisor of 24", lab, (s) => (s.backup = { everyHours: 5 }), "backup.everyHours", "must be one of 1, 2, 3, 4, 6, 8, 12, 24 (hours, a divisor of 24)"],
+  ["backups kept: none", lab, (s) => (s.backup = { keep: 0 }), "backup.keep", "must be at least 1"],
+  ["unknown backup field", lab, (s) => (s.backup = { target: "s3://x" }), "backup.target", "unknown field"],
   ["pool block size not a power of two", lab, (s) => (s.network.poolBlockSize = 10), "network.poolBlockSize", "must be one of 4, 8, 16, 32, 64, 128"],
   ["VPC field on lab infrastructure", lab, (s) => (s.infrastructure.vpcName = "x"), "infrastructure.vpcName", "unknown field"],
 

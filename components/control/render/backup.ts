@@ -1,0 +1,191 @@
+// Encrypted etcd backups and their restore, as files on every master (pure: no Pulumi).
+//
+// Every master gets the same two tools and a timer:
+//   keelson-etcd-backup [--any]   a snapshot of etcd (`etcdctl snapshot save`),
+//                                 the PKI and the secrets-encryption config in one
+//                                 tar, encrypted with age to the cluster's backup
+//                                 recipient (the identity that decrypts it never
+//                                 reaches a host: it is a Pulumi secret), kept in
+//                                 BACKUP_DIR with the newest `keep` files.
+//                                 On the timer only the etcd leader takes one (one
+//                                 backup per interval for the cluster, from a member
+//                                 that is certainly current); `--any` takes it here.
+//   keelson-etcd-restore PHASE    the steps of a restore, which the orchestrator
+//                                 (components/cli/backup.ts) runs on all masters
+//                                 phase by phase: stop every control-plane daemon
+//                                 first, then each member's data is rebuilt from
+//                                 the same snapshot, then etcd starts everywhere
+//                                 (a quorum forms), then the apiservers one by one.
+// The timer fires at fixed hours (00/N:00 UTC), `Persistent=` so a master that
+// was down at that time takes it when it boots.
+import { BIN_DIR, UNIT_DIR } from "../../bootstrap/host/paths";
+import type { HostFile } from "../../bootstrap/host/files";
+import { renderUnit } from "../../bootstrap/host/systemd";
+import type { MasterIdentity } from "../../pki/profiles";
+import { etcdctl, initialClusterToken } from "./etcd";
+import { MEMBERSHIP_ENV, initialCluster, peerUrl } from "./etcdMembership";
+import { ENCRYPTION_CONFIG, ETCD_DATA_DIR, PKI_DIR, kubeconfigPath } from "./paths";
+import type { ControlPlaneSpec } from "./spec";
+import { etcdMemberName } from "./spec";
+
+export const BACKUP_DIR = "/var/lib/keelson/backups";
+/** Where the orchestrator puts the decrypted snapshot for a restore (removed afterwards). */
+export const RESTORE_DIR = "/var/lib/keelson/restore";
+export const BACKUP_TOOL = `${BIN_DIR}/keelson-etcd-backup`;
+export const RESTORE_TOOL = `${BIN_DIR}/keelson-etcd-restore`;
+export const AGE = `${BIN_DIR}/age`;
+export const BACKUP_UNIT = "keelson-etcd-backup";
+/** Hours between scheduled backups: divisors of 24, so the times are the same every day. */
+export const BACKUP_INTERVALS = [1, 2, 3, 4, 6, 8, 12, 24] as const;
+
+export interface BackupSettings {
+  /** Hours between scheduled backups (BACKUP_INTERVALS). */
+  everyHours: number;
+  /** Backups kept on each master (and in the backup directory). */
+  keep: number;
+  /** The age recipient (public key) backups are encrypted to. */
+  recipient: string;
+}
+
+/** A backup file's name: the cluster, when (UTC, sortable), and the member that took it. */
+export const BACKUP_FILE_PATTERN = /^([a-z0-9-]+)-(\d{8}T\d{6}Z)-([a-z0-9-]+)\.tar\.age$/;
+
+export function validateBackupSettings(b: BackupSettings): BackupSettings {
+  if (!(BACKUP_INTERVALS as readonly number[]).includes(b.everyHours)) {
+    throw new Error(`controlPlane.backup.everyHours: ${b.everyHours} must be one of ${BACKUP_INTERVALS.join(", ")} (a divisor of 24)`);
+  }
+  if (!Number.isInteger(b.keep) || b.keep < 1 || b.keep > 1000) throw new Error(`controlPlane.backup.keep: ${b.keep} must be an integer from 1 to 1000`);
+  // age X25519 recipients are Bech32: "age1" and 58 characters of its alphabet.
+  if (!/^age1[02-9ac-hj-np-z]{58}$/.test(b.recipient)) throw new Error(`controlPlane.backup.recipient: ${JSON.stringify(b.recipient)} is not an age X25519 recipient (age1...)`);
+  return b;
+}
+
+/** The timer's schedule: every `everyHours` hours from midnight UTC. */
+export function backupCalendar(everyHours: number): string {
+  return everyHours === 24 ? "*-*-* 00:00:00 UTC" : `*-*-* 00/${everyHours}:00:00 UTC`;
+}
+
+function backupScript(s: ControlPlaneSpec, m: MasterIdentity, b: BackupSettings): string {
+  const ctl = `${etcdctl(["https://127.0.0.1:2379"])} --command-timeout=60s`;
+  return `#!/bin/sh
+# keelson-etcd-backup [--any]: an encrypted backup of etcd, the PKI and the
+# secrets-encryption config of cluster ${s.clusterName} into ${BACKUP_DIR}.
+# Without --any only the etcd leader takes one. Prints the file it wrote.
+set -eu
+umask 077
+ctl() { ${ctl} "$@"; }
+if [ "\${1:-}" != "--any" ]; then
+  # "MemberID" and "Leader" of the local member (etcdctl -w fields).
+  if ! ctl endpoint status -w fields | awk -F' : ' '/^"MemberID"/ { m = $2 } /^"Leader"/ { l = $2 } END { exit !(m != "" && m == l) }'; then
+    echo "not the etcd leader: the leader takes the scheduled backup"
+    exit 0
+  fi
+fi
+mkdir -p ${BACKUP_DIR}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+name=${s.clusterName}-$stamp-${etcdMemberName(m)}.tar.age
+tmp=$(mktemp -d ${BACKUP_DIR}/.taking-XXXXXX)
+trap 'rm -rf "$tmp" "${BACKUP_DIR}/.$name.part"' EXIT
+ctl snapshot save "$tmp/etcd.db" >/dev/null
+ctl endpoint status -w fields > "$tmp/status"
+cp -a ${PKI_DIR} "$tmp/pki"
+if [ -f ${ENCRYPTION_CONFIG} ]; then cp ${ENCRYPTION_CONFIG} "$tmp/"; fi
+printf 'cluster=%s\\nmember=%s\\ntaken=%s\\n' '${s.clusterName}' '${etcdMemberName(m)}' "$stamp" > "$tmp/keelson-backup"
+tar -C "$tmp" -cf - . | ${AGE} -r '${b.recipient}' -o "${BACKUP_DIR}/.$name.part"
+mv "${BACKUP_DIR}/.$name.part" "${BACKUP_DIR}/$name"
+# Retention: the newest ${b.keep} (names sort by time).
+ls -1 ${BACKUP_DIR} | grep -E '^${s.clusterName}-[0-9]{8}T[0-9]{6}Z-.*\\.tar\\.age$' | sort | head -n -${b.keep} | while read -r old; do rm -f "${BACKUP_DIR}/$old"; done
+echo "${BACKUP_DIR}/$name"
+`;
+}
+
+function restoreScript(s: ControlPlaneSpec, m: MasterIdentity): string {
+  const daemons = "kube-scheduler kube-controller-manager kube-apiserver";
+  const local = etcdctl(["https://127.0.0.1:2379"]);
+  const kubectl = `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")}`;
+  return `#!/bin/sh
+# keelson-etcd-restore stop | restore SNAPSHOT | start-etcd | wait-etcd | start
+# One phase of restoring cluster ${s.clusterName} from an etcd snapshot on member
+# ${etcdMemberName(m)}; run each phase on every master before the next
+# (components/cli/backup.ts does). The data directory before the restore is
+# kept as ${ETCD_DATA_DIR}.before-restore (the previous one of those is removed).
+set -eu
+umask 077
+wait_for() { # seconds what command...
+  s=$1; w=$2; shift 2; i=0
+  until "$@" >/dev/null 2>&1; do i=$((i + 2)); if [ $i -ge "$s" ]; then echo "$w not ready after \${s}s" >&2; exit 1; fi; sleep 2; done
+}
+case "\${1:-}" in
+stop)
+  systemctl stop ${BACKUP_UNIT}.timer ${daemons} etcd
+  ;;
+restore)
+  snap=\${2:?usage: keelson-etcd-restore restore SNAPSHOT}
+  [ -f "$snap" ] || { echo "no snapshot at $snap" >&2; exit 1; }
+  if systemctl is-active --quiet etcd; then echo "etcd is running: stop it first (keelson-etcd-restore stop)" >&2; exit 1; fi
+  rm -rf ${ETCD_DATA_DIR}.restoring
+  ETCDCTL_API=3 ${BIN_DIR}/etcdctl snapshot restore "$snap" \\
+    --name='${etcdMemberName(m)}' \\
+    --initial-cluster='${initialCluster(s)}' \\
+    --initial-cluster-token='${initialClusterToken(s)}' \\
+    --initial-advertise-peer-urls='${peerUrl(m)}' \\
+    --data-dir=${ETCD_DATA_DIR}.restoring
+  rm -rf ${ETCD_DATA_DIR}.before-restore
+  if [ -d ${ETCD_DATA_DIR} ]; then mv ${ETCD_DATA_DIR} ${ETCD_DATA_DIR}.before-restore; fi
+  mv ${ETCD_DATA_DIR}.restoring ${ETCD_DATA_DIR}
+  chmod 0700 ${ETCD_DATA_DIR}
+  # The restored member has data: etcd ignores the initial-cluster settings from now on.
+  printf 'ETCD_INITIAL_CLUSTER=%s\\nETCD_INITIAL_CLUSTER_STATE=new\\nJOINING=0\\n' '${initialCluster(s)}' > ${MEMBERSHIP_ENV}
+  rm -f "$snap"
+  echo "etcd ${etcdMemberName(m)}: data restored from the snapshot"
+  ;;
+start-etcd)
+  # Not blocking: a member is up only once a quorum of them is.
+  systemctl start --no-block etcd
+  ;;
+wait-etcd)
+  wait_for 240 "etcd" ${local} endpoint health
+  ;;
+start)
+  systemctl start kube-apiserver
+  wait_for 180 "kube-apiserver" ${kubectl} get --raw /readyz
+  systemctl start kube-controller-manager kube-scheduler ${BACKUP_UNIT}.timer
+  echo "control plane on ${m.name} started"
+  ;;
+*)
+  echo "usage: keelson-etcd-restore stop | restore SNAPSHOT | start-etcd | wait-etcd | start" >&2
+  exit 2
+  ;;
+esac
+`;
+}
+
+/** What a master holds for backups and restores: the two tools, the backup service and its timer. */
+export function backupFiles(s: ControlPlaneSpec, m: MasterIdentity, b: BackupSettings): HostFile[] {
+  validateBackupSettings(b);
+  const service = renderUnit({
+    description: `Encrypted etcd backup of cluster ${s.clusterName} (the leader takes it)`,
+    after: ["etcd.service"],
+    type: "oneshot",
+    exec: [BACKUP_TOOL],
+    wantedBy: [],
+  });
+  const timer = [
+    "[Unit]",
+    `Description=Encrypted etcd backup of cluster ${s.clusterName} every ${b.everyHours} h`,
+    "",
+    "[Timer]",
+    `OnCalendar=${backupCalendar(b.everyHours)}`,
+    "Persistent=true",
+    "",
+    "[Install]",
+    "WantedBy=timers.target",
+    "",
+  ].join("\n");
+  return [
+    { path: BACKUP_TOOL, mode: "0700", content: backupScript(s, m, b) },
+    { path: RESTORE_TOOL, mode: "0700", content: restoreScript(s, m) },
+    { path: `${UNIT_DIR}/${BACKUP_UNIT}.service`, mode: "0644", content: service },
+    { path: `${UNIT_DIR}/${BACKUP_UNIT}.timer`, mode: "0644", content: timer },
+  ];
+}
