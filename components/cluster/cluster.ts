@@ -289,7 +289,7 @@ export class Cluster extends pulumi.ComponentResource {
       controlPlane.replicas.forEach((r, i) => memberGates.get(controlPlane.spec.masters[i].name)?.resolve(r.memberReady));
       this.apiServerEndpoints = controlPlane.apiServerEndpoints;
       this.backup = controlPlane.backupInfo;
-      this.backupIdentity = controlPlane.backupKey?.identity;
+      this.backupIdentity = controlPlane.backupIdentity;
       this.privateEndpoint = controlPlane.privateEndpoint;
       this.publicEndpoint = controlPlane.publicEndpoint;
 

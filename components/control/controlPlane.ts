@@ -35,7 +35,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { BackupKey } from "./backupKey";
-import { AGE, BACKUP_UNIT, backupFiles, validateBackupSettings, type BackupSettings } from "./render/backup";
+import { AGE, BACKUP_UNIT, backupFiles, validateBackupSchedule, validateBackupSettings, type BackupSettings } from "./render/backup";
 import { AUDIT_LOG, kubeconfigPath } from "./render/paths";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
 import { etcdJoinedCheck, etcdMembershipScript, memberReadyCheck } from "./render/etcdMembership";
@@ -254,10 +254,17 @@ export class ControlPlane extends pulumi.ComponentResource {
   readonly backupKey?: BackupKey;
   /** Where backups are collected and how to reach the masters that take them (when the cluster has backups). */
   readonly backupInfo?: pulumi.Output<BackupInfo>;
+  /** The age identity that decrypts the backups (a secret; when the cluster has backups). */
+  readonly backupIdentity?: pulumi.Output<string>;
 
   constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is validated before the first resource is registered.
     const spec = controlPlaneSpec(args);
+    const ageBinary = args.backup?.ageBinary ?? DEBIAN_AGE;
+    if (args.backup) {
+      validateBackupSchedule(args.backup);
+      if (!fs.existsSync(ageBinary)) throw new Error(`controlPlane.backup.ageBinary: ${ageBinary} does not exist (install Debian's age package, or turn backups off)`);
+    }
     super("keelson:control:ControlPlane", name, { clusterName: spec.clusterName, kubernetesVersion: spec.kubernetesVersion, masters: spec.masters.map((m) => m.name) }, opts);
     this.spec = spec;
     const endpointHosts = [spec.endpoints.private?.host, spec.endpoints.public?.host].filter((h): h is string => !!h);
@@ -299,10 +306,9 @@ export class ControlPlane extends pulumi.ComponentResource {
     let backup: MasterBackup | undefined;
     if (args.backup) {
       const { everyHours, keep } = args.backup;
-      const ageBinary = args.backup.ageBinary ?? DEBIAN_AGE;
-      if (!fs.existsSync(ageBinary)) throw new Error(`controlPlane.backup.ageBinary: ${ageBinary} does not exist (install Debian's age package, or turn backups off)`);
       const sha = crypto.createHash("sha256").update(fs.readFileSync(ageBinary)).digest("hex").slice(0, 16);
       this.backupKey = new BackupKey(`${name}-backup-key`, { parent: this });
+      this.backupIdentity = pulumi.secret(this.backupKey.identity);
       backup = {
         settings: this.backupKey.recipient.apply((recipient) => validateBackupSettings({ everyHours, keep, recipient })),
         age: { asset: new pulumi.asset.FileAsset(ageBinary), path: `${ARTIFACT_DIR}/age-${sha}` },

@@ -8,6 +8,7 @@
 //    `kubectl logs` and `kubectl exec` work;
 //  - a second `up` changes nothing;
 //  - one master stopped: nodes stay Ready (the master proxy moves them) and new pods schedule;
+//  - a restore from a backup keeps every node Ready and the same pods running;
 //  - a pool grown from 1 to 2 per zone adds only the new nodes, and shrunk back removes
 //    (drains and deletes) only those.
 import { spawn } from "node:child_process";
@@ -22,6 +23,7 @@ import { parseSpec } from "../../components/model/spec";
 import { labSpecCopy } from "./lib/labSpec";
 import { crashHost } from "../../components/infra/lab/crash";
 import { publicAnswerer } from "../../components/infra/lab/probe";
+import { restoreBackup, takeBackup } from "../../components/cli/backup";
 import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, ssh as sshAs, until } from "./lib/shell";
 
@@ -497,13 +499,37 @@ test("a second pulumi up reports no changes", () => {
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
 
-test("no private key or kubeconfig is plaintext in state (kubelet, kube-proxy, flannel keys included)", () => {
+test("no private key or kubeconfig is plaintext in state (kubelet, kube-proxy, flannel keys, the backup identity included)", () => {
   const state = pulumiOk(["stack", "export", "--stack", stack], opts);
   expect(state).toContain("kubelet-wk-default-lab-z1-1"); // the node certificates are in this state
   expect(state).not.toMatch(/BEGIN (EC |OPENSSH )?PRIVATE KEY/);
   expect(state).not.toMatch(/client-key-data/);
+  expect(state).toContain("control-plane-backup-key"); // the backups' key pair is in this state...
+  expect(state).not.toMatch(/AGE-SECRET-KEY-1/); // ...and its identity only encrypted
   // Key files travel base64-encoded in the bundles: "-----BEGIN EC PRIVATE KEY" / "-----BEGIN PRIVATE KEY" in base64.
   expect(state).not.toMatch(/LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS|LS0tLS1CRUdJTiBQUklWQVRFIEtFWS/);
+});
+
+test("a restore from a backup: nodes Ready and renewing their leases, the same pods running, what came after the backup gone", async () => {
+  const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--show-secrets", "--stack", stack], opts));
+  const before = pods("app=web").map((p) => p.name).sort();
+  const lines: string[] = [];
+  const b = takeBackup(out.backup, out.sshPrivateKey, work, (l) => lines.push(l));
+  kubectlOk("create", "configmap", "after-backup", "--from-literal=a=b");
+  restoreBackup(out.backup, out.sshPrivateKey, out.backupIdentity, path.join(b.directory, b.taken), (l) => lines.push(l));
+  const restored = new Date();
+  expect(kubectl("get", "configmap", "after-backup").stderr).toMatch(/NotFound/);
+  // Every kubelet writes to the restored store: its node lease is renewed after the restore.
+  await until("every node lease renewed after the restore", 180, () => {
+    const leases = JSON.parse(kubectlOk("get", "leases", "-n", "kube-node-lease", "-o", "json")).items as { metadata: { name: string }; spec: { renewTime?: string } }[];
+    return workerNames.every((n) => {
+      const l = leases.find((x) => x.metadata.name === n);
+      return !!l?.spec.renewTime && new Date(l.spec.renewTime) > restored;
+    });
+  });
+  expect(nodes().every((n) => n.ready)).toBe(true);
+  await until("the web pods ready after the restore", 120, () => pods("app=web").every((p) => p.ready));
+  expect(pods("app=web").map((p) => p.name).sort()).toEqual(before);
 });
 
 test("with one master stopped, nodes stay Ready and new pods still schedule", async () => {

@@ -50,11 +50,16 @@ export interface BackupSettings {
 /** A backup file's name: the cluster, when (UTC, sortable), and the member that took it. */
 export const BACKUP_FILE_PATTERN = /^([a-z0-9-]+)-(\d{8}T\d{6}Z)-([a-z0-9-]+)\.tar\.age$/;
 
-export function validateBackupSettings(b: BackupSettings): BackupSettings {
+/** The schedule alone: checked before any resource is created (the recipient exists only later). */
+export function validateBackupSchedule(b: Pick<BackupSettings, "everyHours" | "keep">): void {
   if (!(BACKUP_INTERVALS as readonly number[]).includes(b.everyHours)) {
     throw new Error(`controlPlane.backup.everyHours: ${b.everyHours} must be one of ${BACKUP_INTERVALS.join(", ")} (a divisor of 24)`);
   }
   if (!Number.isInteger(b.keep) || b.keep < 1 || b.keep > 1000) throw new Error(`controlPlane.backup.keep: ${b.keep} must be an integer from 1 to 1000`);
+}
+
+export function validateBackupSettings(b: BackupSettings): BackupSettings {
+  validateBackupSchedule(b);
   // age X25519 recipients are Bech32: "age1" and 58 characters of its alphabet.
   if (!/^age1[02-9ac-hj-np-z]{58}$/.test(b.recipient)) throw new Error(`controlPlane.backup.recipient: ${JSON.stringify(b.recipient)} is not an age X25519 recipient (age1...)`);
   return b;

@@ -118,6 +118,21 @@ describe("ControlPlane", () => {
     expect(stdin).toContain("/etc/kubernetes/encryption-config.yaml");
   });
 
+  it("with backups: a key pair whose identity is a secret, and on every master the age binary and the backup tools encrypting to its recipient", async () => {
+    const cp = new ControlPlane("cpb", { ...args(), backup: { everyHours: 6, keep: 4, ageBinary: process.execPath } });
+    await promise(cp.ready.urn);
+    expect(await isSecret(cp.backupIdentity!)).toBe(true);
+    const names = registered.map((r) => r.name);
+    for (const m of ["m1", "m2", "m3"]) for (const step of ["age", "etcd-backup"]) expect(names).toContain(`cpb-${m}-${step}`);
+    const stdin = await promise(cp.replicas[1].backup!.stdin as pulumi.Output<string>);
+    const files = Buffer.from(stdin.match(/keelson-etcd-backup.keelson-new <<'KEELSON_EOF_0'\n([\s\S]*?)\nKEELSON_EOF_0/)![1].replace(/\n/g, ""), "base64").toString();
+    expect(files).toContain(`-r '${AGE_RECIPIENT}'`);
+    expect(files).toContain("c1-$stamp-m2-dal12.tar.age");
+    const info = await promise(cp.backupInfo!);
+    expect(info).toMatchObject({ clusterName: "c1", keep: 4, everyHours: 6, directory: ".keelson/backups/test" });
+    expect(info.masters.map((m) => [m.name, m.host, m.port, m.user])).toEqual([["m1", "10.1.0.11", 22, "root"], ["m2", "10.2.0.11", 22, "root"], ["m3", "10.3.0.11", 22, "root"]]);
+  });
+
   it("the admin kubeconfig uses the private endpoint when both exist (reachable from the pulumi machine)", async () => {
     const a = args();
     a.masters.forEach((m, i) => (m.spec.publicIp = `169.61.0.${11 + i}`));
@@ -130,6 +145,8 @@ describe("ControlPlane", () => {
   it("bad input fails with a field path before any resource is registered", () => {
     const before = registered.length;
     expect(() => new ControlPlane("bad", { ...args(), podSubnet: "172.21.0.0/16" })).toThrow(/controlPlane.podSubnet/);
+    expect(() => new ControlPlane("bad-backup", { ...args(), backup: { everyHours: 5, keep: 3 } })).toThrow(/controlPlane.backup.everyHours: 5 must be one of/);
+    expect(() => new ControlPlane("bad-age", { ...args(), backup: { everyHours: 8, keep: 3, ageBinary: "/nonexistent/age" } })).toThrow(/controlPlane.backup.ageBinary: \/nonexistent\/age does not exist/);
     expect(() => new ControlPlane("bad2", { ...args(), masters: args().masters.slice(0, 2) })).toThrow(/controlPlane.masters/);
     const worker = host(9, "dal10");
     worker.spec.role = "worker";
