@@ -116,7 +116,8 @@ function restoreScript(s: ControlPlaneSpec, m: MasterIdentity): string {
 # kept as ${ETCD_DATA_DIR}.before-restore (the previous one of those is removed).
 set -eu
 umask 077
-wait_for() { # seconds what command...
+ctl() { ${local} "$@"; }
+wait_for() { # seconds what command... (a command or a function: no VAR=value prefix)
   s=$1; w=$2; shift 2; i=0
   until "$@" >/dev/null 2>&1; do i=$((i + 2)); if [ $i -ge "$s" ]; then echo "$w not ready after \${s}s" >&2; exit 1; fi; sleep 2; done
 }
@@ -149,7 +150,7 @@ start-etcd)
   systemctl start --no-block etcd
   ;;
 wait-etcd)
-  wait_for 240 "etcd" ${local} endpoint health
+  wait_for 240 "etcd" ctl endpoint health
   ;;
 start)
   systemctl start kube-apiserver

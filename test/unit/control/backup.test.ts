@@ -39,6 +39,7 @@ const FAKE_ETCDCTL = `#!/bin/sh
 echo "$*" >> "$STATE/calls"
 case "$*" in
   *"endpoint status -w fields"*) echo '"ClusterID" : 7'; echo '"MemberID" : 11'; echo "\\"Leader\\" : $(cat "$STATE/leader")" ;;
+  *"endpoint health"*) [ -f "$STATE/etcd-running" ] ;;
   *"snapshot save "*) for a in "$@"; do f=$a; done; printf 'SNAPSHOT-OF-ETCD' > "$f" ;;
   *"snapshot restore "*) for a in "$@"; do case $a in --data-dir=*) d=\${a#--data-dir=};; esac; done
                          mkdir -p "$d/member/snap"; cp "$3" "$d/member/snap/db" ;;
@@ -162,6 +163,13 @@ describe("keelson-etcd-backup and keelson-etcd-restore", () => {
     expect(call).toContain("--initial-advertise-peer-urls=https://10.10.0.11:2380");
     expect(fs.readFileSync(path.join(t.root, "membership.env"), "utf8")).toMatch(/^ETCD_INITIAL_CLUSTER=.*\nETCD_INITIAL_CLUSTER_STATE=new\nJOINING=0\n$/);
 
+    // wait-etcd: until the local member is healthy (a quorum formed).
+    fs.writeFileSync(path.join(t.root, "etcd-running"), "");
+    const waited = t.run(t.restore, "wait-etcd");
+    expect(waited.stderr).toBe("");
+    expect(waited.status).toBe(0);
+    expect(fs.readFileSync(path.join(t.root, "calls"), "utf8")).toMatch(/--endpoints=https:\/\/127\.0\.0\.1:2379 .*endpoint health/);
+    fs.rmSync(path.join(t.root, "etcd-running"));
     expect(t.run(t.restore, "stop").status).toBe(0);
     expect(fs.readFileSync(path.join(t.root, "calls"), "utf8")).toContain("systemctl stop keelson-etcd-backup.timer kube-scheduler kube-controller-manager kube-apiserver etcd");
     expect(t.run(t.restore, "bogus").status).toBe(2);
