@@ -95,7 +95,8 @@ async function until(what, seconds, fn) {
  */
 async function lbFailover(workers) {
   const names = stackNames(stack);
-  const lb = JSON.parse(timed("  stack output loadBalancers", ["pulumi", "--", "stack", "output", "loadBalancers", "--json", "-s", stack])).find((l) => l.name === "echo");
+  const lb = JSON.parse(timed("  stack output loadBalancers", ["pulumi", "--", "stack", "output", "loadBalancers", "--json", "-s", stack])).find((l) => l.service === "default/echo");
+  if (!lb) throw new Error(`stack ${stack} has no LoadBalancer default/echo (stacks/Pulumi.lab.yaml's loadBalancers)`);
   const labels = { app: "echo" };
   kube(["apply", "-f", "-"], JSON.stringify({
     apiVersion: "apps/v1",
@@ -162,6 +163,8 @@ try {
   }
 } finally {
   if (!process.env.KEEP) {
+    // Also after a failure: destroy what was built (hosts, namespaces, bridges), then forget the stack.
+    spawnSync(process.execPath, [runner, "down"], { cwd: root, env, stdio: "ignore" });
     spawnSync(process.execPath, [runner, "pulumi", "--", "stack", "rm", "--yes", "--force", stack], { cwd: root, env, stdio: "ignore" });
     if (!existed) fs.rmSync(specFile, { force: true });
   }
