@@ -17,6 +17,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { sshArgs, sshOptionArgs } from "../bootstrap/host/ssh";
 import type { BackupInfo } from "../control/controlPlane";
 import { BACKUP_DIR, BACKUP_FILE_PATTERN, BACKUP_TOOL, RESTORE_DIR, RESTORE_TOOL } from "../control/render/backup";
 
@@ -38,15 +39,11 @@ function run(cmd: string, args: string[], timeoutMs = 300_000): Run {
 /** SSH and scp to the masters with the stack's key (in a 0600 file for the command's lifetime). */
 class Masters {
   private readonly opts: string[];
-  constructor(keyFile: string) {
-    // Host keys are not pinned: a replaced master has a new one (as for @pulumi/command's own connections).
-    const o = ["BatchMode=yes", "StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "LogLevel=ERROR", "ConnectTimeout=10"];
-    this.opts = ["-i", keyFile, ...o.flatMap((x) => ["-o", x])];
+  constructor(private readonly keyFile: string) {
+    this.opts = sshOptionArgs(keyFile);
   }
   ssh(m: Master, script: string, timeoutMs?: number): Run {
-    // A user that is not root runs the tools through passwordless sudo.
-    const remote = m.user === "root" ? script : `sudo -n sh -c ${shQuote(script)}`;
-    return run("ssh", [...this.opts, "-p", String(m.port), `${m.user}@${m.host}`, remote], timeoutMs);
+    return run("ssh", sshArgs(this.keyFile, m, script), timeoutMs);
   }
   fetch(m: Master, remote: string, local: string): Run {
     return run("scp", [...this.opts, "-q", "-P", String(m.port), `${m.user}@${m.host}:${remote}`, local]);
@@ -54,10 +51,6 @@ class Masters {
   push(m: Master, local: string, remote: string): Run {
     return run("scp", [...this.opts, "-q", "-P", String(m.port), local, `${m.user}@${m.host}:${remote}`]);
   }
-}
-
-export function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function why(r: Run): string {

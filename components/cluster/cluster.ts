@@ -48,6 +48,8 @@ import { Vlan } from "../network/vlan";
 import { VpcSubnet } from "../network/vpcSubnet";
 import { Zone } from "../network/zone";
 import { TOKENS, type ClusterProps } from "../types";
+import { NodeDrain } from "../workers/nodeDrain";
+import { drainScript, drainTimeoutSeconds, poolTurns } from "../workers/render/maintenance";
 import { WorkerNodes } from "../workers/workerNodes";
 import { WorkerPool } from "../workers/workerPool";
 import { Account } from "./account";
@@ -241,6 +243,26 @@ export class Cluster extends pulumi.ComponentResource {
     }
     this.masters.sort((a, b) => a.hostSpec.name.localeCompare(b.hostSpec.name));
 
+    // Every worker is drained before its host changes machine or is reloaded, and
+    // a pool's workers take turns (workers/nodeDrain.ts, render/maintenance.ts).
+    const plannedWorkers = plan.hosts.filter((h) => h.role === "worker");
+    const turns = poolTurns(plannedWorkers.map((h) => ({ node: h.name, pool: h.pool ?? "", machineKey: seam ? seam.driver.machineKey(toHostSpec(h)) : "", reload: h.reload })));
+    const masterConnections = this.masters.flatMap((m) => (m.host ? [m.host.connection] : []));
+    const drains = new Map<string, NodeDrain>();
+    if (seam && masterConnections.length > 0) {
+      for (const h of plannedWorkers) {
+        const t = turns.get(h.name)!;
+        drains.set(
+          h.name,
+          new NodeDrain(
+            `${h.name}-drain`,
+            { node: h.name, key: t.self.key, script: drainScript(t.self, t.earlier), masters: masterConnections, timeoutSeconds: drainTimeoutSeconds(t.earlier.length) },
+            child,
+          ),
+        );
+      }
+    }
+
     this.workerPools = spec.workerPools.map(
       (pool) =>
         new WorkerPool(
@@ -256,7 +278,7 @@ export class Cluster extends pulumi.ComponentResource {
             taints: pool.taints,
             kubernetesVersion: spec.kubernetesVersion,
           },
-          { hosts: plan.hosts.filter((h) => h.role === "worker" && h.pool === pool.name), seam },
+          { hosts: plan.hosts.filter((h) => h.role === "worker" && h.pool === pool.name), seam, after: (host) => (drains.has(host) ? [drains.get(host)!] : []) },
           child,
         ),
     );
@@ -311,7 +333,16 @@ export class Cluster extends pulumi.ComponentResource {
         const nodeSpec = nodeClusterSpec(spec, { ...controlPlane.spec, apiServerEndpoints: controlPlane.apiServerEndpoints }, { pause: images.ref("pause"), coredns: images.ref("coredns") });
         const workers = (this.workers = new WorkerNodes(
           "workers",
-          { spec: nodeSpec, hosts: workerHosts, pki: controlPlane.pki, controlPlaneReady: apiReady, masters, artifacts, images },
+          {
+            spec: nodeSpec,
+            hosts: workerHosts,
+            pki: controlPlane.pki,
+            controlPlaneReady: apiReady,
+            masters,
+            artifacts,
+            images,
+            maintenance: new Map(plannedWorkers.map((h) => [h.name, { key: turns.get(h.name)!.self.key, reload: h.reload }])),
+          },
           child,
         ));
         this.nodeNames = workers.nodeNames;

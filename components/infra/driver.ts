@@ -38,6 +38,12 @@ export interface HostSpec {
   labels: Record<string, string>;
   /** A worker's pool taints (empty for masters): the node registers with them. */
   taints: Taint[];
+  /**
+   * A generation the user raises to have this host replaced by a new machine
+   * (IKS's `worker replace`): when it changes, the driver must give a new
+   * instance, as for a new flavor. Absent until first asked for.
+   */
+  replacement?: string;
 }
 
 /** What the layers above must know of a host to configure it, as the driver knows it. */
@@ -86,4 +92,10 @@ export interface InfrastructureDriver {
   readonly sshPrivateKey?: pulumi.Output<string>;
   network(spec: NetworkSpec, opts: pulumi.ComponentResourceOptions): ProvisionedNetwork;
   host(spec: HostSpec, network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions): ProvisionedHost;
+  /**
+   * What, changed, makes this host spec a new machine on this driver (as a
+   * string to compare): the worker layer drains a node before its host changes
+   * machine, so it must know before the host resource does.
+   */
+  machineKey(spec: HostSpec): string;
 }

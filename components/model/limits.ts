@@ -20,6 +20,8 @@ export const LIMITS = {
   /** A pool's node labels and taints. */
   labels: 64,
   taints: 64,
+  /** Entries of a pool's `workers` (per-worker reload and replace counters). */
+  maintainedWorkers: 256,
   /** User portable subnets per zone (each is at most a /20, 4,096 addresses the plan lists one by one). */
   extraPortableSubnets: 8,
   loadBalancers: 1024,

@@ -53,6 +53,19 @@ export interface PlannedHost {
   publicIp: string | null;
   labels: Record<string, string>;
   taints: ClusterSpec["workerPools"][number]["taints"];
+  /**
+   * The worker's reload and replace generations from the pool's and its own
+   * counters ("" while both are 0, so clusters that never asked keep their keys):
+   * a new value reloads (bootstraps again in place) or replaces (new host) it.
+   * Always "" for masters.
+   */
+  reload: string;
+  replacement: string;
+}
+
+/** A pool's and one worker's counters as one generation: "" until either is raised. */
+export function maintenanceGeneration(pool: number, worker: number | undefined): string {
+  return pool === 0 && !worker ? "" : `${pool}.${worker ?? 0}`;
 }
 
 export type PortableUse = "network" | "gateway" | "broadcast" | "alb" | "loadBalancer";
@@ -175,6 +188,8 @@ export function planCluster(spec: ClusterSpec): Plan {
       ...hostIps(m.zone, masterOffset(spec.network, m.indexInZone), name),
       labels: nodeLabels(spec, { zone: m.zone, pool: null, flavor: spec.masters.flavor, hardware: "virtual", labels: {} }),
       taints: [],
+      reload: "",
+      replacement: "",
     });
   }
   for (const pool of spec.workerPools) {
@@ -197,6 +212,8 @@ export function planCluster(spec: ClusterSpec): Plan {
           ...hostIps(z, workerOffset(spec.network, pool.slot, n), name),
           labels: nodeLabels(spec, { zone: z, pool: pool.name, flavor: pool.flavor, hardware: pool.hardware, labels: pool.labels }),
           taints: pool.taints,
+          reload: maintenanceGeneration(pool.reload, pool.workers[name]?.reload),
+          replacement: maintenanceGeneration(pool.replace, pool.workers[name]?.replace),
         });
       }
     }

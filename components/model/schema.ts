@@ -150,6 +150,11 @@ export const InfrastructureSchema = z.discriminatedUnion("kind", [ClassicInfra, 
 
 // ---- workers, masters ----------------------------------------------------
 
+// Day-2 counters (IKS's `worker reload` and `worker replace`, declared): the
+// number itself means nothing, a new value asks for the operation once more.
+const maintenanceCounter = z.number().int().min(0).max(1_000_000);
+const WorkerMaintenanceSchema = z.strictObject({ reload: maintenanceCounter.optional(), replace: maintenanceCounter.optional() });
+
 export const WorkerPoolSchema = z.strictObject({
   name: dnsLabel(20),
   flavor: z.string().min(1),
@@ -174,6 +179,15 @@ export const WorkerPoolSchema = z.strictObject({
     .default([]),
   /** Pin the pool's address block (default: its position in `workerPools`). */
   slot: slot.optional(),
+  /**
+   * Raise it to reload every worker of the pool: drained, bootstrapped again in
+   * place (files, units, binaries, images), uncordoned; one at a time.
+   */
+  reload: maintenanceCounter.default(0),
+  /** Raise it to replace every worker of the pool by a new host (drained first), one at a time. */
+  replace: maintenanceCounter.default(0),
+  /** One worker's own counters, by its host (node) name as `kubectl get nodes` shows it. */
+  workers: boundedRecord(dnsLabel(63), WorkerMaintenanceSchema, LIMITS.maintainedWorkers).default({}),
 });
 
 const MastersSchema = z.strictObject({ flavor: z.string().min(1).optional() });

@@ -31,6 +31,7 @@ export function toHostSpec(host: PlannedHost): HostSpec {
     ...(host.publicSegment !== null && host.publicIp !== null ? { publicSegment: host.publicSegment, publicIp: host.publicIp } : {}),
     labels: { ...host.labels },
     taints: host.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })),
+    ...(host.replacement ? { replacement: host.replacement } : {}),
   };
 }
 

@@ -3,9 +3,11 @@
 // command whose stdin is its files (a new config re-runs, i.e. restarts, only
 // that daemon), then a wait for the node to be Ready, run through a master.
 //
-//   host.ready ─> binaries ────────────────┬─> kubelet ─> pod network ─┐
-//             ─> containerd ─> images ─────┤                            ├─> node Ready ─> membership (drain on removal)
-//   control plane ready ─> master proxy ───┴─> kube-proxy ──────────────┘
+//   (drain) ─> host.ready ─> binaries ────────────────┬─> kubelet ─> pod network ─┐
+//                        ─> containerd ─> images ─────┤                            ├─> node Ready ─> in service (uncordon)
+//   control plane ready ─> master proxy ──────────────┴─> kube-proxy ──────────────┘      └─> membership (drain on removal)
+//
+// The drain (nodeDrain.ts) runs before the host changes machine or is reloaded.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProvisionedHost } from "../infra/driver";
@@ -16,12 +18,12 @@ import { applyCommand, bundleStdin, stableCheck, waitFor } from "../bootstrap/ho
 import type { HostFile } from "../bootstrap/host/files";
 import { hostCommand } from "../bootstrap/host/hostCommand";
 import { BIN_DIR } from "../bootstrap/host/paths";
-import { kubeconfigPath } from "../control/render/paths";
 import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, podNetworkFiles, type NodeOptions, type NodePems } from "./render/bundles";
 import { nodeKubeconfig } from "./render/paths";
 import { kubeletHealthCheck } from "./render/kubelet";
 import { kubeProxyHealthCheck } from "./render/kubeProxy";
 import { masterProxyCheck } from "./render/masterProxy";
+import { adminKubectl, returnScript } from "./render/maintenance";
 import { podNetworkReadyCheck } from "./render/podNetwork";
 import type { NodeClusterSpec, NodeIdentity } from "./render/spec";
 
@@ -39,11 +41,8 @@ export interface NodeBootstrapContext {
   controlPlaneReady: pulumi.Resource[];
   /** A master to run cluster-side steps through (drain on removal). */
   admin: ProvisionedHost;
-}
-
-/** kubectl on a master, with the admin kubeconfig the control plane put there. */
-export function adminKubectl(args: string): string {
-  return `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} ${args}`;
+  /** The key the node has once this run is done, and its reload generation ("" until asked for). */
+  maintenance: { key: string; reload: string };
 }
 
 export class NodeBootstrap extends pulumi.ComponentResource {
@@ -56,12 +55,17 @@ export class NodeBootstrap extends pulumi.ComponentResource {
   readonly podNetwork: command.remote.Command;
   /** The node is registered and Ready. */
   readonly ready: command.remote.Command;
+  /** The node back in service after a drain (uncordoned) with its maintenance key recorded. */
+  readonly inService: command.remote.Command;
   /** Deleting this drains the node and removes it from the cluster. */
   readonly membership: command.remote.Command;
 
   constructor(name: string, ctx: NodeBootstrapContext, opts?: pulumi.ComponentResourceOptions) {
     super(NODE_BOOTSTRAP_TOKEN, name, { node: ctx.node.name, zone: ctx.node.zone, pool: ctx.node.pool }, opts);
-    const { spec, node, host, pems, options } = ctx;
+    const { spec, node, pems, options } = ctx;
+    // A reload is every step again on the same machine: the steps are tied to the
+    // host's instance and, once asked for, to its reload generation.
+    const host: ProvisionedHost = ctx.maintenance.reload ? { ...ctx.host, instance: pulumi.interpolate`${ctx.host.instance} reload ${ctx.maintenance.reload}` } : ctx.host;
     const child: pulumi.CustomResourceOptions = { parent: this };
     const secretStdin = (render: (p: NodePems) => HostFile[]) => pulumi.secret(pems.apply((p) => bundleStdin(render(p))));
 
@@ -108,6 +112,13 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       host,
       { create: `${BIN_DIR}/kubectl --kubeconfig ${nodeKubeconfig("kubelet")} wait --for=condition=Ready node/${node.name} --timeout=300s` },
       { ...child, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork] },
+    );
+    // Through a master: uncordons the node if its drain (before a new machine or a
+    // reload) cordoned it, and records its key, which the pool's next worker waits for.
+    this.inService = new command.remote.Command(
+      `${name}-in-service`,
+      { connection: ctx.admin.connection, create: returnScript({ node: node.name, key: ctx.maintenance.key }), triggers: [host.instance, ctx.maintenance.key] },
+      { ...child, dependsOn: [this.ready, ctx.admin.ready] },
     );
     // Through a master, with admin rights: when the node goes away (pool shrink,
     // stack destroy), it is drained and deleted from the cluster before its host

@@ -8,10 +8,11 @@ export class Worker extends pulumi.ComponentResource {
   readonly hostSpec: HostSpec;
   readonly host?: ProvisionedHost;
 
-  constructor(name: string, props: WorkerProps, extra: { hostSpec: HostSpec; seam?: HostSeam }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, props: WorkerProps, extra: { hostSpec: HostSpec; seam?: HostSeam; after?: pulumi.Input<pulumi.Resource>[] }, opts?: pulumi.ComponentResourceOptions) {
     super(TOKENS.Worker, name, props, opts);
     this.hostSpec = extra.hostSpec;
-    this.host = provisionHost(extra.seam, extra.hostSpec, this);
+    // `after`: the node's drain, which must run before its host changes machine.
+    this.host = provisionHost(extra.seam, extra.hostSpec, this, extra.after);
     this.registerOutputs({ hostName: props.hostName, privateIp: props.privateIp, publicIp: props.publicIp ?? null });
   }
 }

@@ -24,6 +24,8 @@ export interface WorkerNodesArgs {
   masters: ProvisionedHost[];
   artifacts: ArtifactSource;
   images: ImageBundle;
+  /** Each worker's maintenance key and reload generation, by host name (render/maintenance.ts). */
+  maintenance: ReadonlyMap<string, { key: string; reload: string }>;
 }
 
 export class WorkerNodes extends pulumi.ComponentResource {
@@ -36,6 +38,7 @@ export class WorkerNodes extends pulumi.ComponentResource {
     const spec = validateNodeClusterSpec(args.spec);
     const nodes = args.hosts.map((host, i) => ({ host, identity: validateNodeIdentity(nodeIdentity(host), spec, `workers.hosts[${i}]`) }));
     if (args.masters.length === 0) throw new Error("workers.masters: at least one master host is required");
+    for (const n of nodes) if (!args.maintenance.has(n.identity.name)) throw new Error(`workers.maintenance: no key for worker ${n.identity.name}`);
     super("keelson:workers:WorkerNodes", name, { nodes: nodes.map((n) => n.identity.name) }, opts);
     const admin = args.masters[0];
     const pki = args.pki;
@@ -56,7 +59,18 @@ export class WorkerNodes extends pulumi.ComponentResource {
       }));
       return new NodeBootstrap(
         `${name}-${identity.name}`,
-        { spec, node: identity, host, pems, options: nodeOptionsFor(host.traits), artifacts: args.artifacts, images: args.images, controlPlaneReady: args.controlPlaneReady, admin },
+        {
+          spec,
+          node: identity,
+          host,
+          pems,
+          options: nodeOptionsFor(host.traits),
+          artifacts: args.artifacts,
+          images: args.images,
+          controlPlaneReady: args.controlPlaneReady,
+          admin,
+          maintenance: args.maintenance.get(identity.name)!,
+        },
         { parent: this },
       );
     });

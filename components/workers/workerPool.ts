@@ -10,7 +10,7 @@ import { Worker } from "./worker";
 export class WorkerPool extends pulumi.ComponentResource {
   readonly workers: Worker[];
 
-  constructor(name: string, props: WorkerPoolProps, extra: { hosts: PlannedHost[]; seam?: HostSeam }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, props: WorkerPoolProps, extra: { hosts: PlannedHost[]; seam?: HostSeam; after?: (hostName: string) => pulumi.Input<pulumi.Resource>[] }, opts?: pulumi.ComponentResourceOptions) {
     super(TOKENS.WorkerPool, name, props, opts);
     this.workers = extra.hosts.map(
       (h) =>
@@ -26,7 +26,7 @@ export class WorkerPool extends pulumi.ComponentResource {
             hardware: h.hardware,
             kubernetesVersion: props.kubernetesVersion,
           },
-          { hostSpec: toHostSpec(h), seam: extra.seam },
+          { hostSpec: toHostSpec(h), seam: extra.seam, after: extra.after?.(h.name) ?? [] },
           { parent: this },
         ),
     );

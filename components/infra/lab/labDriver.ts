@@ -62,8 +62,9 @@ export class LabNetwork extends pulumi.dynamic.Resource {
 
 /** The fields of a host that cannot change in place. */
 export function hostIdentity(spec: HostSpec): string {
-  const { zone, role, flavor, hardware, privateSegment, privateIp, publicSegment, publicIp } = spec;
-  return JSON.stringify({ zone, role, flavor, hardware, privateSegment, privateIp, publicSegment: publicSegment ?? null, publicIp: publicIp ?? null });
+  const { zone, role, flavor, hardware, privateSegment, privateIp, publicSegment, publicIp, replacement } = spec;
+  // A replacement generation joins only once asked for: hosts that never had one keep their identity.
+  return JSON.stringify({ zone, role, flavor, hardware, privateSegment, privateIp, publicSegment: publicSegment ?? null, publicIp: publicIp ?? null, ...(replacement ? { replacement } : {}) });
 }
 
 /** One lab host: systemd as PID 1 in its own network namespace, booted from the image. */
@@ -145,6 +146,11 @@ export class LabDriver implements InfrastructureDriver {
     this.key ??= new LabSshKey("lab-ssh-key", { comment: `keelson-${this.stack}` }, parent);
     const ready = new LabNetwork(`${spec.clusterName}-lab-network`, { stack: this.stack, spec, plan, labRoot: this.labRoot }, { ...parent, dependsOn: opts.dependsOn });
     return { spec, ready };
+  }
+
+  /** A lab host is a new machine exactly when its identity changes (providers.ts reprovisions it). */
+  machineKey(spec: HostSpec): string {
+    return hostIdentity(spec);
   }
 
   host(spec: HostSpec, network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions = {}): ProvisionedHost {

@@ -44,6 +44,7 @@ import { coreDnsReplicas, controlPlaneInputs, nodeClusterSpec } from "../../../c
 import type { HostSpec, InfrastructureDriver, NetworkSpec, ProvisionedHost, ProvisionedNetwork } from "../../../components/infra/driver";
 import { planCluster } from "../../../components/model/plan";
 import { toHostSpec } from "../../../components/model/to-driver";
+import { NodeDrain } from "../../../components/workers/nodeDrain";
 import { nodeIdentity } from "../../../components/workers/nodeInputs";
 import { loadExample } from "../model/load";
 
@@ -61,6 +62,9 @@ class RecordingDriver implements InfrastructureDriver {
   network(spec: NetworkSpec, opts: pulumi.ComponentResourceOptions): ProvisionedNetwork {
     this.networks.push(spec);
     return { spec, ready: new pulumi.ComponentResource("test:lab:Network", `${spec.clusterName}-net`, {}, opts) };
+  }
+  machineKey(spec: HostSpec): string {
+    return `${spec.flavor} ${spec.replacement ?? ""}`;
   }
   host(spec: HostSpec, _network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions): ProvisionedHost {
     this.hosts.push({ spec, parent: opts.parent, dependsOn: (opts.dependsOn as unknown[]) ?? [] });
@@ -166,14 +170,19 @@ describe("the Cluster on a driver", () => {
     expect(commands.filter((c) => /kubectl[^\n]* apply/.test(String(c.inputs.create)))).toEqual([]);
   });
 
-  test("masters roll: master k+1's host waits for master k's member to be back; the first and the workers wait for nothing", async () => {
+  test("masters roll: master k+1's host waits for master k's member to be back; the first waits for nothing, a worker for its own drain", async () => {
     const gate = async (name: string) => Promise.all(driver.hosts.find((h) => h.spec.name === name)!.dependsOn as Promise<pulumi.Resource>[]);
     const [m1, m2, m3] = cluster.controlPlane!.replicas;
     expect(await gate("lab-master-1")).toEqual([]);
     expect(await gate("lab-master-2")).toEqual([m1.memberReady]);
     expect(await gate("lab-master-3")).toEqual([m2.memberReady]);
     expect(m3.memberReady).toBeDefined();
-    for (const w of cluster.workerHosts()) expect(await gate(w.spec.name)).toEqual([]);
+    // Compared by URN: a failed toEqual on resources pretty-prints the whole resource graph.
+    for (const w of cluster.workerHosts()) {
+      const deps = await gate(w.spec.name);
+      expect(deps.map((d) => d instanceof NodeDrain)).toEqual([true]);
+      expect(await resolve(deps[0].urn)).toMatch(new RegExp(`::${w.spec.name}-drain$`));
+    }
   });
 
   test("every step on a host is tied to the host's instance: a replaced host gets all of them again", () => {

@@ -152,6 +152,9 @@ describe("the driver seam", () => {
       this.networks.push(spec);
       return { spec, ready: new pulumi.ComponentResource("test:lab:Network", `${spec.clusterName}-net`, {}, opts) };
     }
+    machineKey(spec: HostSpec): string {
+      return `${spec.flavor} ${spec.replacement ?? ""}`;
+    }
     host(spec: HostSpec, _network: ProvisionedNetwork, opts: pulumi.ComponentResourceOptions): ProvisionedHost {
       this.hosts.push({ spec, parent: opts.parent });
       const ready = new pulumi.ComponentResource("test:lab:Host", spec.name, {}, opts);

@@ -40,6 +40,9 @@ const CASES: Case[] = [
   ["backup interval not a divisor of 24", lab, (s) => (s.backup = { everyHours: 5 }), "backup.everyHours", "must be one of 1, 2, 3, 4, 6, 8, 12, 24 (hours, a divisor of 24)"],
   ["backups kept: none", lab, (s) => (s.backup = { keep: 0 }), "backup.keep", "must be at least 1"],
   ["unknown backup field", lab, (s) => (s.backup = { target: "s3://x" }), "backup.target", "unknown field"],
+  ["reload counter negative", lab, (s) => (s.workerPools[0].reload = -1), "workerPools[0].reload", "must be at least 0"],
+  ["replace counter not an integer", lab, (s) => (s.workerPools[0].replace = 1.5), "workerPools[0].replace", "expected int, got number 1.5"],
+  ["unknown per-worker counter", lab, (s) => (s.workerPools[0].workers = { "lab-default-lab-z1-1": { reboot: 1 } }), 'workerPools[0].workers.lab-default-lab-z1-1.reboot', "unknown field"],
   ["pool block size not a power of two", lab, (s) => (s.network.poolBlockSize = 10), "network.poolBlockSize", "must be one of 4, 8, 16, 32, 64, 128"],
   ["VPC field on lab infrastructure", lab, (s) => (s.infrastructure.vpcName = "x"), "infrastructure.vpcName", "unknown field"],
 
@@ -86,6 +89,8 @@ const CASES: Case[] = [
   ["no workers at all", lab, (s) => s.workerPools.forEach((p: Spec) => (p.sizePerZone = 0)), "workerPools", "a cluster needs at least one worker (ALBs and cluster add-ons run on workers)"],
   ["bare-metal masters", lab, (s) => (s.masters = { flavor: "lab.bm2x2" }), "masters.flavor", "masters run on virtual flavors; lab.bm2x2 is baremetal"],
   ["host names too long", vpcSpec, (s) => { const zone = `us-south-${"x".repeat(23)}`; s.name = "c".repeat(20); s.workerPools[0].name = "p".repeat(20); s.zones = [zone]; s.infrastructure.zones = { [zone]: { subnet: "10.240.0.0/24" } }; }, "workerPools[0].name", `host names like ${"c".repeat(20)}-${"p".repeat(20)}-us-south-${"x".repeat(23)}-3 would be longer than 63 characters; shorten the cluster, pool or zone name`],
+  ["per-worker counter for a worker the pool does not have", lab, (s) => (s.workerPools[0].workers = { "lab-default-lab-z1-2": { reload: 1 } }), 'workerPools[0].workers.lab-default-lab-z1-2', "lab-default-lab-z1-2 is not a worker of pool default (its workers are named like lab-default-lab-z1-1, lab-default-lab-z2-1, lab-default-lab-z3-1): counters apply to the pool's current workers"],
+  ["per-worker counter for another pool's worker", lab, (s) => (s.workerPools[1].workers = { "lab-default-lab-z1-1": { replace: 1 } }), 'workerPools[1].workers.lab-default-lab-z1-1', "lab-default-lab-z1-1 is not a worker of pool metal (its workers are named like lab-metal-lab-z1-1): counters apply to the pool's current workers"],
 
   // --- lab ---
   ["IP-in-IP in the lab", lab, (s) => (s.network.calico.encapsulation = "ipip"), "network.calico.encapsulation", "lab hosts cannot use IP-in-IP (the lab kernel has no ipip support); use vxlan"],
