@@ -71,7 +71,11 @@ export interface MaintainedWorker {
 /** Each worker's key and the workers of its pool it waits for, in the order given (the plan's). */
 export function poolTurns(workers: readonly MaintainedWorker[]): Map<string, { self: PoolWorker; earlier: PoolWorker[] }> {
   const byPool = new Map<string, PoolWorker[]>();
-  for (const w of workers) byPool.set(w.pool, [...(byPool.get(w.pool) ?? []), { node: w.node, key: maintenanceKey(w.machineKey, w.reload) }]);
+  for (const w of workers) {
+    const pool = byPool.get(w.pool) ?? [];
+    pool.push({ node: w.node, key: maintenanceKey(w.machineKey, w.reload) });
+    byPool.set(w.pool, pool);
+  }
   return new Map(
     workers.map((w) => {
       const pool = byPool.get(w.pool)!;
