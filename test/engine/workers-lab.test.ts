@@ -60,10 +60,11 @@ function labSpec(defaultPoolSize: number, masterFlavor?: string, privateLb = tru
 }
 /** Per-worker reload/replace counters of the default pool. */
 let defaultPoolWorkers: Record<string, { reload?: number; replace?: number }> = {};
+/** The masters' flavor once a test changed it: every later spec keeps it (else the masters move back). */
+let mastersFlavor: string | undefined;
 let withPrivateLb = true;
 let withPrivateAlbs = false;
-const writeSpec = (size: number, masterFlavor?: string) =>
-  fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size, masterFlavor, withPrivateLb, withPrivateAlbs) } }));
+const writeSpec = (size: number) => fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": labSpec(size, mastersFlavor, withPrivateLb, withPrivateAlbs) } }));
 
 /** The plan of the spec as written now: the addresses Keelson promised. */
 function currentPlan() {
@@ -630,7 +631,8 @@ test("a new masters' flavor replaces every master host, one at a time: same etcd
   ].join("\n")], { stdio: "ignore" });
   const polled = new Promise<void>((r) => poller.on("close", () => r()));
 
-  writeSpec(1, "lab.v1x1");
+  mastersFlavor = "lab.v1x1";
+  writeSpec(1);
   const up = pulumiOk(["up", "--yes", "--stack", stack], opts);
   fs.writeFileSync(stop, "");
   await polled;
