@@ -658,5 +658,5 @@ test("a new masters' flavor replaces every master host, one at a time: same etcd
 });
 
 // The engine test of a worker reload and replace (one of each in one up, drained
-// first, in turn) is on branch full-wip: it had not run to its end when this
-// landed (docs/workers.md, "Reload and replace").
+// first, in turn) is in this file as of commit dd8f77f: it had not run to its end
+// when this landed, so it is not here yet (docs/workers.md, "Reload and replace").
