@@ -574,16 +574,15 @@ function hostNameRules(cluster: string, s: PartialSpec, pools: (WorkerPoolSpec |
   });
 }
 
-
 /** A pool's per-worker counters name workers the pool has now (a typo would silently do nothing). */
 function workerCounterRules(cluster: string, s: PartialSpec, p: WorkerPoolSpec, i: number, out: Problem[]): void {
   const named = Object.keys(p.workers ?? {});
   if (named.length === 0) return;
   // At most zones x sizePerZone names (16 x 128), both bounded by the schema.
   const workers = new Set((p.zones ?? s.zones ?? []).flatMap((zone) => Array.from({ length: p.sizePerZone }, (_, k) => hostName(cluster, "worker", { pool: p.name, zone, n: k + 1 }))));
+  const some = [...workers].slice(0, 3).join(", ");
   for (const w of named) {
     if (workers.has(w)) continue;
-    const some = [...workers].slice(0, 3).join(", ");
     out.push(problem(["workerPools", i, "workers", w], `${show(w)} is not a worker of pool ${p.name}${workers.size ? ` (its workers are named like ${some})` : " (it has none)"}: counters apply to the pool's current workers`));
   }
 }
