@@ -38,6 +38,7 @@ import { BackupKey } from "./backupKey";
 import { AGE, BACKUP_UNIT, backupFiles, validateBackupSchedule, validateBackupSettings, type BackupSettings } from "./render/backup";
 import { AUDIT_LOG, kubeconfigPath } from "./render/paths";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
+import { etcdOwnershipScript } from "./render/etcd";
 import { etcdJoinedCheck, etcdMembershipScript, memberReadyCheck } from "./render/etcdMembership";
 import { DEFAULTS, apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec, type Endpoint } from "./render/spec";
 
@@ -164,7 +165,7 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       `${name}-etcd`,
       host,
       {
-        create: applyCommand("etcd", { noBlock: true, before: `(\n${etcdMembershipScript(spec, member)}\n)`, after: etcdJoinedCheck() }),
+        create: applyCommand("etcd", { noBlock: true, before: `(\n${etcdMembershipScript(spec, member)}\n)\n${etcdOwnershipScript()}`, after: etcdJoinedCheck() }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(etcdFiles(spec, member, p)))),
       },
       { ...child, dependsOn: [this.binaries] },

@@ -82,6 +82,15 @@ test("etcd: three started members, one per zone; a client without a certificate 
   expect(noCert.status).not.toBe(0);
 });
 
+/** Who runs etcd on a master, and who owns its data directory and member key. */
+const ETCD_OWNERSHIP = "ps -o user= -C etcd | sort -u; stat -c '%U:%G %a' /var/lib/etcd /var/lib/etcd/member /etc/kubernetes/pki/etcd/member.key /etc/kubernetes/pki/etcd /etc/kubernetes/pki/etcd/healthcheck-client.key";
+// The other keys beside etcd's stay root's alone.
+const etcdsOwn = ["etcd", "etcd:etcd 700", "etcd:etcd 700", "etcd:etcd 600", "root:etcd 750", "root:root 600"];
+
+test("etcd runs as its own user, which owns its data directory and member key (CIS 1.1.11, 1.1.12)", () => {
+  for (const ip of privateIps) expect({ ip, own: ssh(ip, ETCD_OWNERSHIP).stdout.trim().split("\n") }).toEqual({ ip, own: etcdsOwn });
+});
+
 test("a second up reports no changes", () => {
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
@@ -159,6 +168,8 @@ test("backup and restore: an encrypted backup collected off the masters brings b
   expect(kubectl(server, "get", "configmap", "after-backup").stderr).toMatch(/NotFound/);
   const h = ssh(privateIps[1], `${ETCDCTL} --endpoints=${allEtcd} endpoint health`);
   expect(((h.stdout + h.stderr).match(/is healthy/g) ?? []).length).toBe(3);
+  // The restored data directories are etcd's again.
+  for (const ip of privateIps) expect({ ip, own: ssh(ip, ETCD_OWNERSHIP).stdout.trim().split("\n") }).toEqual({ ip, own: etcdsOwn });
   // Pulumi's view is untouched: nothing to do after a restore.
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });

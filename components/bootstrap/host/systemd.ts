@@ -20,6 +20,8 @@ interface ServiceCommon extends UnitCommon {
   environment?: Record<string, string>;
   /** A file of KEY=value lines the service reads at start (written on the host, not by Pulumi). */
   environmentFile?: string;
+  /** User= and Group= (the user's own group): a daemon that needs no root runs without it. */
+  user?: string;
 }
 
 /** A long-running daemon: restarts forever. ExecStart has one argument per line, for readable diffs. */
@@ -80,6 +82,7 @@ export function renderUnit(u: UnitSpec): string {
   if (u.type === "oneshot" && u.remainAfterExit) lines.push("RemainAfterExit=yes");
   for (const [k, v] of Object.entries(u.environment ?? {})) lines.push(`Environment=${quoteArg(`${k}=${v}`)}`);
   if (u.environmentFile) lines.push(`EnvironmentFile=${u.environmentFile}`);
+  if (u.user) lines.push(`User=${u.user}`, `Group=${u.user}`);
   if (oneshot) {
     lines.push(`ExecStart=${u.exec.map(quoteArg).join(" ")}`);
     if (u.limitNoFile !== undefined) lines.push(`LimitNOFILE=${u.limitNoFile}`);

@@ -22,7 +22,7 @@ import { BIN_DIR, UNIT_DIR } from "../../bootstrap/host/paths";
 import type { HostFile } from "../../bootstrap/host/files";
 import { renderUnit } from "../../bootstrap/host/systemd";
 import type { MasterIdentity } from "../../pki/profiles";
-import { etcdctl, initialClusterToken } from "./etcd";
+import { ETCD_USER, etcdctl, initialClusterToken } from "./etcd";
 import { MEMBERSHIP_ENV, initialCluster, peerUrl } from "./etcdMembership";
 import { ENCRYPTION_CONFIG, ETCD_DATA_DIR, PKI_DIR, kubeconfigPath } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
@@ -140,6 +140,7 @@ restore)
   if [ -d ${ETCD_DATA_DIR} ]; then mv ${ETCD_DATA_DIR} ${ETCD_DATA_DIR}.before-restore; fi
   mv ${ETCD_DATA_DIR}.restoring ${ETCD_DATA_DIR}
   chmod 0700 ${ETCD_DATA_DIR}
+  chown -R ${ETCD_USER}:${ETCD_USER} ${ETCD_DATA_DIR}
   # The restored member has data: etcd ignores the initial-cluster settings from now on.
   printf 'ETCD_INITIAL_CLUSTER=%s\\nETCD_INITIAL_CLUSTER_STATE=new\\nJOINING=0\\n' '${initialCluster(s)}' > ${MEMBERSHIP_ENV}
   rm -f "$snap"

@@ -3,10 +3,42 @@
 import type { MasterIdentity } from "../../pki/profiles";
 import { BIN_DIR } from "../../bootstrap/host/paths";
 import { renderUnit } from "../../bootstrap/host/systemd";
-import { ETCD_DATA_DIR, pki } from "./paths";
+import { ETCD_DATA_DIR, ETCD_PKI_DIR, K8S_DIR, PKI_DIR, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
 import { etcdMemberName } from "./spec";
 import { MEMBERSHIP_ENV } from "./etcdMembership";
+
+/**
+ * etcd runs as its own unprivileged user, owning its data directory (CIS 1.1.11
+ * and 1.1.12) and its member key; everything else about the host stays root's.
+ */
+export const ETCD_USER = "etcd";
+
+/**
+ * Run by the etcd step after its files are written and before etcd (re)starts:
+ * the user (a system account without a shell or a home of its own) exists, the
+ * data directory is 0700 and, with everything in it, the user's (a directory
+ * root made, a restore's or an earlier root-run etcd's, is handed over), and the
+ * member key is readable by etcd alone. Idempotent.
+ */
+export function etcdOwnershipScript(): string {
+  const u = ETCD_USER;
+  return [
+    `getent group ${u} >/dev/null || groupadd --system ${u}`,
+    `getent passwd ${u} >/dev/null || useradd --system --gid ${u} --no-create-home --home-dir ${ETCD_DATA_DIR} --shell /usr/sbin/nologin ${u}`,
+    // The file bundle writes under umask 077, so the directories it made are root's
+    // alone: the PKI directories become traversable (0755, as kubeadm has them; every
+    // key in them stays 0600) and pki/etcd is readable by etcd's group, so etcd opens
+    // the CA and its member certificate (0644) and key (its own).
+    `chmod 0755 ${K8S_DIR} ${PKI_DIR}`,
+    `chgrp ${u} ${ETCD_PKI_DIR}`,
+    `chmod 0750 ${ETCD_PKI_DIR}`,
+    `install -d -m 0700 -o ${u} -g ${u} ${ETCD_DATA_DIR}`,
+    `chown -R ${u}:${u} ${ETCD_DATA_DIR}`,
+    `chown ${u}:${u} ${pki.etcdKey("member")}`,
+    `chmod 0600 ${pki.etcdKey("member")}`,
+  ].join("\n");
+}
 
 /** The token that keeps this cluster's members from joining another's (also what a restore founds the cluster with). */
 export function initialClusterToken(s: ControlPlaneSpec): string {
@@ -47,6 +79,7 @@ export function etcdUnit(s: ControlPlaneSpec, m: MasterIdentity): string {
     wants: ["network-online.target"],
     type: "notify",
     environmentFile: MEMBERSHIP_ENV,
+    user: ETCD_USER,
     exec: [`${BIN_DIR}/etcd`, ...etcdFlags(s, m)],
   });
 }

@@ -51,6 +51,10 @@ const FAKE_DATE = `#!/bin/sh
 n=$(cat "$STATE/clock" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "$STATE/clock"
 printf '20261203T1000%02dZ\\n' "$n"
 `;
+/** chown stand-in: the test machine has no etcd user; the call is what is checked. */
+const FAKE_CHOWN = `#!/bin/sh
+echo "chown $*" >> "$STATE/calls"
+`;
 const FAKE_SYSTEMCTL = `#!/bin/sh
 echo "systemctl $*" >> "$STATE/calls"
 case "$1" in is-active) [ -f "$STATE/etcd-running" ] ;; esac
@@ -63,6 +67,7 @@ function setup(keep = 3) {
   fs.writeFileSync(path.join(bin, "etcdctl"), FAKE_ETCDCTL, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, "date"), FAKE_DATE, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, "systemctl"), FAKE_SYSTEMCTL, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, "chown"), FAKE_CHOWN, { mode: 0o755 });
   fs.writeFileSync(path.join(root, "leader"), "22");
   fs.mkdirSync(path.join(root, "pki", "etcd"), { recursive: true });
   fs.writeFileSync(path.join(root, "pki", "ca.key"), "CA-KEY");
@@ -156,7 +161,11 @@ describe("keelson-etcd-backup and keelson-etcd-restore", () => {
     expect(fs.readFileSync(path.join(t.root, "etcd", "member", "snap", "db"), "utf8")).toBe("SNAPSHOT-OF-ETCD");
     expect(fs.readFileSync(path.join(t.root, "etcd.before-restore", "member", "old"), "utf8")).toBe("OLD");
     expect(fs.existsSync(snap)).toBe(false); // the plaintext snapshot does not stay on the master
-    const call = fs.readFileSync(path.join(t.root, "calls"), "utf8").split("\n").find((l) => l.includes("snapshot restore"))!;
+    const calls = fs.readFileSync(path.join(t.root, "calls"), "utf8").split("\n");
+    // The restored data directory is etcd's, as the one it replaces was (etcd runs as its own user).
+    expect(calls).toContain(`chown -R etcd:etcd ${path.join(t.root, "etcd")}`);
+    expect((fs.statSync(path.join(t.root, "etcd")).mode & 0o777).toString(8)).toBe("700");
+    const call = calls.find((l) => l.includes("snapshot restore"))!;
     expect(call).toContain("--name=mycluster-master-dal10");
     expect(call).toContain("--initial-cluster=mycluster-master-dal10=https://10.10.0.11:2380,mycluster-master-dal12=https://10.12.0.11:2380,mycluster-master-dal13=https://10.13.0.11:2380");
     expect(call).toContain("--initial-cluster-token=mycluster-etcd");

@@ -3,7 +3,7 @@ import { renderKubeconfig } from "../../../components/bootstrap/host/kubeconfig"
 import { renderUnit } from "../../../components/bootstrap/host/systemd";
 import { apiServerFlags, auditPolicy, encryptionConfig } from "../../../components/control/render/apiserver";
 import { controllerManagerFlags, schedulerFlags } from "../../../components/control/render/controllers";
-import { etcdFlags, etcdUnit } from "../../../components/control/render/etcd";
+import { etcdFlags, etcdOwnershipScript, etcdUnit } from "../../../components/control/render/etcd";
 import { initialCluster } from "../../../components/control/render/etcdMembership";
 import { apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec } from "../../../components/control/render/spec";
 import { spec } from "./fixtures";
@@ -55,6 +55,19 @@ describe("etcd", () => {
     expect(u).toMatch(/Restart=always/);
     expect(u).toMatch(/StartLimitIntervalSec=0/);
     expect(u).toContain("ExecStart=/usr/local/bin/etcd \\\n  --name=mycluster-master-dal10 \\");
+  });
+  it("runs as its own user, which owns the data directory and the member key (CIS 1.1.11, 1.1.12)", () => {
+    expect(etcdUnit(spec, spec.masters[0])).toMatch(/^User=etcd\nGroup=etcd$/m);
+    const own = etcdOwnershipScript().split("\n");
+    expect(own).toContain("install -d -m 0700 -o etcd -g etcd /var/lib/etcd");
+    expect(own).toContain("chown -R etcd:etcd /var/lib/etcd");
+    expect(own).toContain("chown etcd:etcd /etc/kubernetes/pki/etcd/member.key");
+    // The bundle's directories are root-only (umask 077): etcd must be able to reach its certificates.
+    expect(own).toContain("chmod 0755 /etc/kubernetes /etc/kubernetes/pki");
+    expect(own).toContain("chgrp etcd /etc/kubernetes/pki/etcd");
+    expect(own).toContain("chmod 0750 /etc/kubernetes/pki/etcd");
+    // The user is made before anything is handed to it.
+    expect(own.findIndex((l) => l.includes("useradd"))).toBeLessThan(own.findIndex((l) => l.startsWith("chgrp")));
   });
 });
 
