@@ -68,6 +68,22 @@ export function installScript(refs: BinaryRef[], dir: string): string {
   ].join("\n");
 }
 
+/**
+ * Unpacks the pushed `<dir>.tar.gz` and installs from it. The tarball is removed once
+ * installed, so an `up` killed after that (before Pulumi recorded the create) re-runs this
+ * with only the extracted folder left: it then installs from the folder, whose checksums
+ * installScript verifies again (a CI run failed on the missing tarball).
+ */
+export function unpackAndInstallScript(refs: BinaryRef[], dir: string): string {
+  return [
+    "set -eu",
+    `mkdir -p ${dir}`,
+    `if [ -f ${dir}.tar.gz ]; then tar -C ${dir} -xzf ${dir}.tar.gz; fi`,
+    installScript(refs, dir),
+    `rm -f ${dir}.tar.gz`,
+  ].join("\n");
+}
+
 /** Official download locations (what a user with internet gets). */
 export function releaseUrl(r: Pick<BinaryRef, "name" | "product" | "version">, arch = "amd64"): string {
   if (r.product === "kubernetes") return `https://dl.k8s.io/release/${r.version}/bin/linux/${arch}/${r.name}`;

@@ -8,7 +8,7 @@ import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
 import { hostCommand, hostCopy } from "./host/hostCommand";
 import { VERSIONS, kubernetesRelease } from "../releases";
-import { downloadScript, installScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
+import { downloadScript, unpackAndInstallScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
 
 export interface BinarySet {
   kubernetes: string[];
@@ -126,7 +126,7 @@ export class LocalMirrorSource implements ArtifactSource {
       `${name}-install`,
       host,
       {
-        create: `set -eu\nmkdir -p ${remoteDir}\ntar -C ${remoteDir} -xzf ${remoteDir}.tar.gz\n${installScript(refs, remoteDir)}\nrm -f ${remoteDir}.tar.gz`,
+        create: unpackAndInstallScript(refs, remoteDir),
         triggers: [artifactSetKey(refs)],
       },
       { ...opts, dependsOn: [copy] },

@@ -8,6 +8,7 @@ import {
   checksumManifest,
   downloadScript,
   installScript,
+  unpackAndInstallScript,
   releaseChecksumUrl,
   releaseUrl,
   validateRefs,
@@ -62,6 +63,35 @@ describe("install script (run for real against a fake bin dir)", () => {
       expect(checksumManifest(refs)).toBe(`${sha("a")}  kube-apiserver\n${sha("b")}  etcd\n`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("unpacks the pushed tarball, and a re-run after the tarball is gone installs from the folder", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "art-"));
+    try {
+      const src = path.join(root, "src");
+      fs.mkdirSync(src);
+      fs.writeFileSync(path.join(src, "kube-apiserver"), "a");
+      fs.writeFileSync(path.join(src, "etcd"), "b");
+      const dir = path.join(root, "set");
+      expect(spawnSync("tar", ["-C", src, "-czf", `${dir}.tar.gz`, "kube-apiserver", "etcd"]).status).toBe(0);
+      const bin = path.join(root, "bin");
+      fs.mkdirSync(bin);
+      const script = unpackAndInstallScript(refs, dir).replace(/\/usr\/local\/bin/g, bin);
+      const first = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+      expect(first.stderr).toBe("");
+      expect(first.status).toBe(0);
+      expect(fs.existsSync(`${dir}.tar.gz`)).toBe(false);
+      // As when an `up` is killed before Pulumi recorded the create: it runs again.
+      fs.rmSync(bin, { recursive: true });
+      fs.mkdirSync(bin);
+      const again = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+      expect(again.status).toBe(0);
+      expect(fs.readdirSync(bin).sort()).toEqual(["etcd", "kube-apiserver"]);
+      // The folder is still checked: a changed binary is not installed.
+      fs.writeFileSync(path.join(dir, "etcd"), "tampered");
+      expect(spawnSync("sh", ["-c", script], { encoding: "utf8" }).status).not.toBe(0);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });
