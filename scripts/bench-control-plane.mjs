@@ -7,7 +7,7 @@
 //
 // Hosts: test/engine/fixtures/control-plane/hosts.sh (systemd-nspawn hosts, as
 // lab-facts.md proves them). Program: that fixture's index.ts. The Kubernetes
-// binaries and etcd must be in the cache (node toolchain/kubernetes.mjs [--etcd]);
+// binaries and etcd must be in the cache (node toolchain/kubernetes.mjs, node toolchain/etcd.mjs);
 // their build time is not part of this figure (see docs/toolchain-kubernetes.md).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";

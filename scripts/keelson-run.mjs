@@ -56,23 +56,24 @@ async function prepareOnce({ apt = true, kubernetes = false } = {}) {
   ensureNodeModules(root, say);
   const env = await pulumiEnv(root, say);
   if (kubernetes) {
-    // The binaries hosts get: Kubernetes and flannel from their Go modules, etcd from Debian.
+    // The binaries hosts get: Kubernetes, etcd and flannel from their Go modules.
     // The images nodes run (pause, CoreDNS, agnhost) and the pod network agent, from their Go modules.
     const k8s = await import("../toolchain/kubernetes.mjs");
+    const etcdBuild = await import("../toolchain/etcd.mjs");
     const images = await import("../toolchain/images.mjs");
     // Side by side: the Kubernetes build (-p 2) and the image builds (-p 1, one Go
     // build at a time) share the Go caches, which are safe for concurrent builds, and
     // on a cold machine this keeps both cores busy through each other's downloads and links.
+    // etcd's three builds go on the image side (small, and one Go build at a time there).
     // Settled, not Promise.all: when one fails the other still finishes (and is
     // cached) before the error surfaces, so a retry never races a build in progress.
     const settled = await Promise.allSettled([
       k8s.ensureKubernetes(),
-      images.ensureImages().then(async (b) => [b, await images.ensureFlannel()]),
+      etcdBuild.ensureEtcd().then(async (e) => [e, await images.ensureImages(), await images.ensureFlannel()]),
     ]);
     const failed = settled.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
-    const [kube, [bundle, flannel]] = settled.map((r) => r.value);
-    const etcd = k8s.ensureEtcd();
+    const [kube, [etcd, bundle, flannel]] = settled.map((r) => r.value);
     env.KEELSON_KUBERNETES_BIN = kube.binDir;
     env.KEELSON_ETCD_BIN = etcd.binDir;
     env.KEELSON_IMAGES_DIR = bundle.dir;

@@ -12,7 +12,6 @@
 //
 //   node toolchain/kubernetes.mjs            # build (or find) the binaries
 //   node toolchain/kubernetes.mjs --print    # print the bin directory only
-//   node toolchain/kubernetes.mjs --etcd     # etcd + etcdctl from Debian into the cache
 import { spawn, spawnSync, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -237,72 +236,9 @@ export async function ensureKubernetes(opts = {}) {
   }
 }
 
-/**
- * etcd and etcdctl from Debian's etcd-server/etcd-client packages (3.4.23 in
- * bookworm): the exact build proven as a 3-member TLS cluster on lab hosts.
- * Fetched with `apt-get download` (no install, no service started on this
- * machine) and unpacked with dpkg-deb into ${cache}/etcd/<version>/bin/.
- * Only libc is linked, so the binaries run on any glibc Linux host.
- */
-export const ETCD_PACKAGES = ["etcd-server", "etcd-client"];
-
-export function etcdDir() {
-  return path.join(cacheRoot(), "etcd");
-}
-
-export function ensureEtcd() {
-  const root = etcdDir();
-  const existing = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => d === VERSIONS.etcd) : [];
-  for (const v of existing) {
-    const bin = path.join(root, v, "bin");
-    if (fs.existsSync(path.join(bin, "etcd")) && fs.existsSync(path.join(bin, "etcdctl")) && fs.existsSync(path.join(root, v, "stamp.json"))) {
-      return { version: v, binDir: bin, built: false };
-    }
-  }
-  fs.mkdirSync(root, { recursive: true });
-  const work = fs.mkdtempSync(path.join(root, ".download-"));
-  try {
-    // _apt cannot write into root's temp dir; apt then downloads as root, which is fine here.
-    fs.chmodSync(work, 0o755);
-    run("apt-get", ["download", ...ETCD_PACKAGES], { cwd: work });
-    const debs = fs.readdirSync(work).filter((f) => f.endsWith(".deb"));
-    const server = debs.find((f) => f.startsWith("etcd-server_"));
-    if (!server) throw new Error(`apt-get download etcd-server gave no package in ${work}`);
-    const version = "v" + decodeURIComponent(server.split("_")[1]).replace(/[-+~].*$/, "");
-    if (version !== VERSIONS.etcd) {
-      throw new Error(`Debian's etcd-server is ${version}, but components/versions.json pins etcd ${VERSIONS.etcd}: change the pin only with the hosts' etcd upgrade path in mind`);
-    }
-    for (const d of debs) run("dpkg-deb", ["-x", d, "x"], { cwd: work });
-    const bin = path.join(work, "bin");
-    fs.mkdirSync(bin);
-    for (const b of ["etcd", "etcdctl"]) {
-      fs.copyFileSync(path.join(work, "x", "usr", "bin", b), path.join(bin, b));
-      fs.chmodSync(path.join(bin, b), 0o755);
-    }
-    const sums = Object.fromEntries(
-      ["etcd", "etcdctl"].map((b) => [b, createHash("sha256").update(fs.readFileSync(path.join(bin, b))).digest("hex")]),
-    );
-    fs.writeFileSync(path.join(work, "stamp.json"), JSON.stringify({ version, packages: debs, sha256: sums }, null, 2) + "\n");
-    for (const f of fs.readdirSync(work)) if (f !== "bin" && f !== "stamp.json") fs.rmSync(path.join(work, f), { recursive: true, force: true });
-    const dir = path.join(root, version);
-    if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(work, dir);
-    log(`etcd ${version} from Debian (${debs.join(", ")}) -> ${path.join(dir, "bin")}`);
-    return { version, binDir: path.join(dir, "bin"), built: true };
-  } catch (e) {
-    fs.rmSync(work, { recursive: true, force: true });
-    throw e;
-  }
-}
-
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const print = process.argv.includes("--print");
   const t0 = Date.now();
-  if (process.argv.includes("--etcd")) {
-    const r = ensureEtcd();
-    console.log(print ? r.binDir : `${r.built ? "fetched" : "found"} etcd ${r.version} in ${r.binDir}`);
-    process.exit(0);
-  }
   ensureKubernetes()
     .then((r) => {
       if (print) console.log(r.binDir);

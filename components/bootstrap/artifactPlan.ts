@@ -17,13 +17,14 @@ export interface BinaryRef {
   name: string;
   /** Which release it belongs to. */
   product: Product;
-  version: string; // v1.36.3, v3.4.23
+  version: string; // v1.36.3, v3.6.17
   sha256: string; // hex; for release URLs, the published checksum
 }
 
 export const CONTROL_PLANE_BINARIES = {
   kubernetes: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"],
-  etcd: ["etcd", "etcdctl"],
+  // etcdutl: the offline tool (snapshot restore moved there from etcdctl in 3.6).
+  etcd: ["etcd", "etcdctl", "etcdutl"],
 };
 export const NODE_BINARIES = { kubernetes: ["kubelet", "kube-proxy", "kubectl"], etcd: [] as string[], flannel: ["flanneld"] };
 
@@ -73,10 +74,14 @@ export function installScript(refs: BinaryRef[], dir: string): string {
  * installed, so an `up` killed after that (before Pulumi recorded the create) re-runs this
  * with only the extracted folder left: it then installs from the folder, whose checksums
  * installScript verifies again (a CI run failed on the missing tarball).
+ * `preflight` runs before anything changes on the host: a failing one (for
+ * example etcdUpgradeGuard, refusing a binary that cannot read the member's data)
+ * leaves the installed binaries as they were.
  */
-export function unpackAndInstallScript(refs: BinaryRef[], dir: string): string {
+export function unpackAndInstallScript(refs: BinaryRef[], dir: string, preflight?: string): string {
   return [
     "set -eu",
+    ...(preflight ? [preflight] : []),
     `mkdir -p ${dir}`,
     `if [ -f ${dir}.tar.gz ]; then tar -C ${dir} -xzf ${dir}.tar.gz; fi`,
     installScript(refs, dir),
@@ -89,7 +94,7 @@ export function releaseUrl(r: Pick<BinaryRef, "name" | "product" | "version">, a
   if (r.product === "kubernetes") return `https://dl.k8s.io/release/${r.version}/bin/linux/${arch}/${r.name}`;
   // flannel publishes one static flanneld per architecture.
   if (r.product === "flannel") return `https://github.com/flannel-io/flannel/releases/download/${r.version}/flanneld-${arch}`;
-  // etcd ships one tarball holding etcd and etcdctl.
+  // etcd ships one tarball holding etcd, etcdctl and etcdutl.
   return `https://github.com/etcd-io/etcd/releases/download/${r.version}/etcd-${r.version}-linux-${arch}.tar.gz`;
 }
 
@@ -104,11 +109,12 @@ export function releaseChecksumUrl(r: Pick<BinaryRef, "name" | "product" | "vers
  * staging directory, checked against the pinned sha256, then installed. For
  * etcd the tarball is fetched once and etcd/etcdctl are taken from it, then
  * checked against their own pinned sums (tarball sum given as `etcdTarballSha256`).
+ * `preflight` (as in unpackAndInstallScript) runs first and may refuse the install.
  */
-export function downloadScript(refs: BinaryRef[], dir: string, opts: { arch?: string; etcdTarballSha256?: string } = {}): string {
+export function downloadScript(refs: BinaryRef[], dir: string, opts: { arch?: string; etcdTarballSha256?: string; preflight?: string } = {}): string {
   validateRefs(refs);
   const arch = opts.arch ?? "amd64";
-  const lines = ["set -eu", `mkdir -p ${dir}`, `cd ${dir}`];
+  const lines = ["set -eu", ...(opts.preflight ? [opts.preflight] : []), `mkdir -p ${dir}`, `cd ${dir}`];
   const etcd = refs.filter((r) => r.product === "etcd");
   for (const r of refs.filter((r) => r.product !== "etcd")) {
     lines.push(`curl -fsSL --retry 5 -o ${r.name} ${releaseUrl(r, arch)}`);

@@ -28,8 +28,11 @@ export interface ArtifactSource {
   readonly flannelVersion: string;
   /** The binaries with their checksums, as this source knows them. */
   refs(set: BinarySet): BinaryRef[];
-  /** A resource that leaves exactly these binaries, checked, in /usr/local/bin on `host`. */
-  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource;
+  /**
+   * A resource that leaves exactly these binaries, checked, in /usr/local/bin on `host`.
+   * `preflight` (shell) runs on the host first and may refuse, before anything is replaced.
+   */
+  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions, preflight?: string): pulumi.Resource;
 }
 
 export function cacheRoot(): string {
@@ -75,7 +78,7 @@ export class LocalMirrorSource implements ArtifactSource {
     const version = versionOf(this, product);
     const f = path.join(this.dir, product, version, "bin", name);
     if (!fs.existsSync(f)) {
-      const build = { kubernetes: "node toolchain/kubernetes.mjs", etcd: "node toolchain/kubernetes.mjs --etcd", flannel: "node toolchain/images.mjs" }[product];
+      const build = { kubernetes: "node toolchain/kubernetes.mjs", etcd: "node toolchain/etcd.mjs", flannel: "node toolchain/images.mjs" }[product];
       throw new Error(
         `artifacts: ${f} is missing. Build the local mirror first: ${build}` +
           ` (or point KEELSON_CACHE at a mirror folder holding ${product}/${version}/bin/${name})`,
@@ -118,7 +121,7 @@ export class LocalMirrorSource implements ArtifactSource {
     return tarball;
   }
 
-  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {
+  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions, preflight?: string): pulumi.Resource {
     const refs = this.refs(set);
     const remoteDir = stagingDir(refs);
     const copy = hostCopy(`${name}-push`, host, { source: new pulumi.asset.FileAsset(this.stage(refs)), remotePath: `${remoteDir}.tar.gz` }, opts);
@@ -126,7 +129,7 @@ export class LocalMirrorSource implements ArtifactSource {
       `${name}-install`,
       host,
       {
-        create: unpackAndInstallScript(refs, remoteDir),
+        create: unpackAndInstallScript(refs, remoteDir, preflight),
         triggers: [artifactSetKey(refs)],
       },
       { ...opts, dependsOn: [copy] },
@@ -159,12 +162,12 @@ export class ReleaseUrlSource implements ArtifactSource {
     return setRefs(set, (product, name) => ({ name, product, version: versionOf(this, product), sha256: sum(name) }));
   }
 
-  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {
+  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions, preflight?: string): pulumi.Resource {
     const refs = this.refs(set);
     return hostCommand(
       `${name}-download`,
       host,
-      { create: downloadScript(refs, stagingDir(refs), { arch: this.arch, etcdTarballSha256: this.etcdTarballSha256 }), triggers: [artifactSetKey(refs)] },
+      { create: downloadScript(refs, stagingDir(refs), { arch: this.arch, etcdTarballSha256: this.etcdTarballSha256, preflight }), triggers: [artifactSetKey(refs)] },
       opts,
     );
   }

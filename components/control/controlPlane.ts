@@ -39,6 +39,7 @@ import { AGE, BACKUP_UNIT, backupFiles, validateBackupSchedule, validateBackupSe
 import { AUDIT_LOG, kubeconfigPath } from "./render/paths";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
 import { etcdOwnershipScript } from "./render/etcd";
+import { etcdUpgradeGuard } from "./render/etcdUpgrade";
 import { etcdJoinedCheck, etcdMembershipScript, memberReadyCheck } from "./render/etcdMembership";
 import { DEFAULTS, apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec, type Endpoint } from "./render/spec";
 
@@ -158,7 +159,9 @@ export class MasterBootstrap extends pulumi.ComponentResource {
     this.replicaName = name;
     const { spec, host, member, pems } = ctx;
     const child: pulumi.CustomResourceOptions = { parent: this };
-    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, CONTROL_PLANE_BINARIES, child);
+    // Refused on the host before anything is replaced when this member's etcd is a
+    // release the pinned one cannot upgrade (etcdUpgrade.ts).
+    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, CONTROL_PLANE_BINARIES, child, etcdUpgradeGuard(ctx.artifacts.etcdVersion));
     // A new host (empty disk) joins the existing cluster as a new member and waits
     // until it has caught up; a first bootstrap founds it (etcdMembership.ts).
     this.etcd = hostCommand(

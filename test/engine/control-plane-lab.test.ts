@@ -37,7 +37,7 @@ jest.setTimeout(30 * 60_000);
 const ssh = (ip: string, script: string) => sshAs(keyFile, ip, script);
 const kubectl = (server: string, ...args: string[]) => sh(kubectlBin, ["--kubeconfig", kubeconfig, "--server", server, "--request-timeout=10s", ...args]);
 const ETCDCTL =
-  "ETCDCTL_API=3 /usr/local/bin/etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key";
+  "/usr/local/bin/etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key";
 const allEtcd = privateIps.map((ip) => `https://${ip}:2379`).join(",");
 
 
@@ -78,7 +78,7 @@ test("etcd: three started members, one per zone; a client without a certificate 
   expect(list.status).toBe(0);
   const members = JSON.parse(list.stdout).members as { name: string }[];
   expect(members.map((m) => m.name).sort()).toEqual(zones.map((z) => `cplab-master-${z}`));
-  const noCert = ssh(privateIps[1], `ETCDCTL_API=3 /usr/local/bin/etcdctl --endpoints=https://${privateIps[2]}:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --command-timeout=5s get / --prefix --keys-only --limit=1`);
+  const noCert = ssh(privateIps[1], `/usr/local/bin/etcdctl --endpoints=https://${privateIps[2]}:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --command-timeout=5s get / --prefix --keys-only --limit=1`);
   expect(noCert.status).not.toBe(0);
 });
 

@@ -50,7 +50,7 @@ function kubectl(server: string, ...args: string[]) {
 }
 
 const ETCDCTL = [
-  "ETCDCTL_API=3 /usr/local/bin/etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt",
+  "/usr/local/bin/etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt",
   "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
 ].join(" ");
 
@@ -194,7 +194,7 @@ test("etcd: three started members, one per zone; no client cert, no access", () 
   const health = ssh(ips[1], `${ETCDCTL} --endpoints=${endpoints} endpoint health`);
   expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(3); // etcdctl 3.4 reports health on stderr
 
-  const noCert = ssh(ips[1], `ETCDCTL_API=3 /usr/local/bin/etcdctl --endpoints=https://${ips[0]}:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --command-timeout=5s get /registry --prefix --keys-only --limit=1`);
+  const noCert = ssh(ips[1], `/usr/local/bin/etcdctl --endpoints=https://${ips[0]}:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --command-timeout=5s get /registry --prefix --keys-only --limit=1`);
   expect(noCert.status).not.toBe(0);
   expect(noCert.stdout).not.toContain("/registry");
 });

@@ -55,8 +55,11 @@ function labSpec(defaultPoolSize: number, masterFlavor?: string, privateLb = tru
   if (privateLb) spec.loadBalancers.push({ name: "echo-private", namespace: "default", zone: "lab-z2", network: "private", selector: { app: "echo" } });
   spec.workerPools.find((p: { name: string }) => p.name === "default").sizePerZone = defaultPoolSize;
   if (masterFlavor) spec.masters.flavor = masterFlavor;
+  if (Object.keys(defaultPoolWorkers).length > 0) spec.workerPools.find((p: { name: string }) => p.name === "default").workers = defaultPoolWorkers;
   return spec;
 }
+/** Per-worker reload/replace counters of the default pool. */
+let defaultPoolWorkers: Record<string, { reload?: number; replace?: number }> = {};
 /** The masters' flavor once a test changed it: every later spec keeps it (else the masters move back). */
 let mastersFlavor: string | undefined;
 let withPrivateLb = true;
@@ -608,7 +611,7 @@ test("a LoadBalancer removed and the private ALBs disabled in the spec are remov
 
 test("a new masters' flavor replaces every master host, one at a time: same etcd cluster, every object kept, the API answering", async () => {
   const masterIps = [1, 2, 3].map((z) => `10.${o}.${z}.4`);
-  const etcdctl = `ETCDCTL_API=3 /usr/local/bin/etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key`;
+  const etcdctl = `/usr/local/bin/etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key`;
   const clusterId = () => /"cluster_id":(\d+)/.exec(ssh(masterIps[1], `${etcdctl} --endpoints=https://127.0.0.1:2379 endpoint status -w json`).stdout)?.[1];
   const hostKeys = () => masterIps.map((ip) => ssh(ip, "cat /etc/ssh/ssh_host_ed25519_key.pub").stdout.trim());
   // 1,000 objects through the API.
@@ -667,6 +670,83 @@ test("a new masters' flavor replaces every master host, one at a time: same etcd
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
 
-// The engine test of a worker reload and replace (one of each in one up, drained
-// first, in turn) is in this file as of commit dd8f77f: it had not run to its end
-// when this landed, so it is not here yet (docs/workers.md, "Reload and replace").
+test("one worker reloaded and another replaced: each drained first, one after the other, and only they change", async () => {
+  const reloaded = "wk-default-lab-z1-1";
+  const replaced = "wk-default-lab-z3-1";
+  const ipOf = (n: string) => currentPlan().hosts.find((h) => h.name === n)!.privateIp;
+  const hostKey = (n: string) => ssh(ipOf(n), "cat /etc/ssh/ssh_host_ed25519_key.pub").stdout.trim();
+  // The kubelet's last start, in seconds (lab hosts share the machine's clock).
+  const kubeletStart = (n: string) => Number(ssh(ipOf(n), `date -d "$(systemctl show -p ActiveEnterTimestamp --value kubelet)" +%s`).stdout.trim());
+  apply([
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "roll", namespace: "default" },
+      spec: {
+        replicas: 8,
+        selector: { matchLabels: { app: "roll" } },
+        template: {
+          metadata: { labels: { app: "roll" } },
+          spec: {
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "roll" } } }],
+            containers: [{ name: "roll", image: AGNHOST, imagePullPolicy: "IfNotPresent", args: ["netexec", "--http-port=8080"] }],
+          },
+        },
+      },
+    },
+  ]);
+  await until("8 roll pods ready", 180, () => {
+    const p = pods("app=roll");
+    return p.length === 8 && p.every((x) => x.ready);
+  });
+  const before = pods("app=roll");
+  const onReloaded = before.filter((p) => p.node === reloaded).map((p) => p.name);
+  const onReplaced = before.filter((p) => p.node === replaced).map((p) => p.name);
+  expect(onReloaded.length).toBeGreaterThan(0);
+  expect(onReplaced.length).toBeGreaterThan(0);
+  const keysBefore = new Map(workerNames.map((n) => [n, hostKey(n)]));
+  const startsBefore = new Map(workerNames.map((n) => [n, kubeletStart(n)]));
+  const t0 = Math.floor(Date.now() / 1000);
+
+  defaultPoolWorkers = { [reloaded]: { reload: 1 }, [replaced]: { replace: 1 } };
+  writeSpec(1);
+  const changed = plannedOps().filter((s) => s.op !== "same");
+  expect(changed.length).toBeGreaterThan(0);
+  for (const s of changed) expect({ urn: s.urn, onTheTwo: [reloaded, replaced].some((n) => s.urn.includes(n)) }).toEqual({ urn: s.urn, onTheTwo: true });
+  const started = Date.now();
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  console.log(`reload of ${reloaded} then replace of ${replaced}, in turn: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  // Only those two changed: the others keep their machine and their kubelet.
+  for (const n of workerNames.filter((w) => w !== reloaded && w !== replaced)) {
+    expect({ n, key: hostKey(n), kubelet: kubeletStart(n) }).toEqual({ n, key: keysBefore.get(n), kubelet: startsBefore.get(n) });
+  }
+  expect(hostKey(reloaded)).toBe(keysBefore.get(reloaded)); // same machine
+  expect(hostKey(replaced)).not.toBe(keysBefore.get(replaced)); // a new one
+  const reloadedAt = kubeletStart(reloaded);
+  const replacedAt = kubeletStart(replaced);
+  expect(reloadedAt).toBeGreaterThanOrEqual(t0);
+  expect(replacedAt).toBeGreaterThanOrEqual(t0);
+
+  // Drained first: the pods were evicted (and their replacements made) before each
+  // node's kubelet started again, and the replaced node's turn came after the
+  // reloaded one was back (its pods were evicted after the reload's kubelet start).
+  const after = JSON.parse(kubectlOk("get", "pods", "-l", "app=roll", "-o", "json")).items as { metadata: { name: string; creationTimestamp: string } }[];
+  const names = after.map((p) => p.metadata.name);
+  for (const gone of [...onReloaded, ...onReplaced]) expect(names).not.toContain(gone);
+  const made = after.map((p) => Date.parse(p.metadata.creationTimestamp) / 1000).filter((t) => t >= t0 - 1);
+  expect(made.filter((t) => t <= reloadedAt).length).toBeGreaterThanOrEqual(onReloaded.length);
+  expect(made.filter((t) => t >= reloadedAt && t <= replacedAt).length).toBeGreaterThanOrEqual(onReplaced.length);
+  await until("8 roll pods ready again", 180, () => {
+    const p = pods("app=roll");
+    return p.length === 8 && p.every((x) => x.ready);
+  });
+
+  // Both back in service: Ready, schedulable, with the key their drain waited for.
+  const nodeObjs = JSON.parse(kubectlOk("get", "nodes", "-o", "json")).items as { metadata: { name: string; annotations?: Record<string, string> }; spec: { unschedulable?: boolean } }[];
+  expect(nodeObjs.filter((n) => n.spec.unschedulable).map((n) => n.metadata.name)).toEqual([]);
+  for (const n of nodeObjs) expect(n.metadata.annotations?.["keelson.dev/maintenance"]).toMatch(/^[0-9a-f]{16}$/);
+  expect(nodes().every((n) => n.ready)).toBe(true);
+  kubectlOk("delete", "deployment", "roll");
+  pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
+});

@@ -130,7 +130,13 @@ restore)
   [ -f "$snap" ] || { echo "no snapshot at $snap" >&2; exit 1; }
   if systemctl is-active --quiet etcd; then echo "etcd is running: stop it first (keelson-etcd-restore stop)" >&2; exit 1; fi
   rm -rf ${ETCD_DATA_DIR}.restoring
-  ETCDCTL_API=3 ${BIN_DIR}/etcdctl snapshot restore "$snap" \\
+  # etcdutl (etcdctl lost snapshot restore in 3.6). The revision jumps far past any
+  # the old cluster reached and everything before is marked compacted, so a client
+  # or cache (the apiservers' watch caches, controllers' informers) holding a newer
+  # revision than the snapshot's is told to relist instead of silently missing
+  # changes (https://etcd.io/docs/v3.6/op-guide/recovery/).
+  ${BIN_DIR}/etcdutl snapshot restore "$snap" \\
+    --bump-revision=1000000000 --mark-compacted \\
     --name='${etcdMemberName(m)}' \\
     --initial-cluster='${initialCluster(s)}' \\
     --initial-cluster-token='${initialClusterToken(s)}' \\

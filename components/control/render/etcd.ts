@@ -87,7 +87,7 @@ export function etcdUnit(s: ControlPlaneSpec, m: MasterIdentity): string {
 /** etcdctl invocation with the health-check client certificate (used by waits and tests). */
 export function etcdctl(endpoints: string[]): string {
   return [
-    `ETCDCTL_API=3 ${BIN_DIR}/etcdctl`,
+    `${BIN_DIR}/etcdctl`,
     `--endpoints=${endpoints.join(",")}`,
     `--cacert=${pki.etcdCa}`,
     `--cert=${pki.etcdCert("healthcheck-client")}`,

@@ -75,7 +75,7 @@ class RecordingDriver implements InfrastructureDriver {
 const artifacts: ArtifactSource = {
   kind: "local-mirror",
   kubernetesVersion: "v1.36.3",
-  etcdVersion: "v3.4.23",
+  etcdVersion: "v3.6.17",
   flannelVersion: "v0.26.7",
   refs: () => [],
   install: (name, _host, _set, opts) => new Ready(name, opts),

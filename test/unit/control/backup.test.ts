@@ -65,6 +65,8 @@ function setup(keep = 3) {
   const bin = path.join(root, "bin");
   fs.mkdirSync(bin);
   fs.writeFileSync(path.join(bin, "etcdctl"), FAKE_ETCDCTL, { mode: 0o755 });
+  // etcdutl takes `snapshot restore` (gone from etcdctl in 3.6): the same stand-in, its own name in the calls.
+  fs.writeFileSync(path.join(bin, "etcdutl"), FAKE_ETCDCTL.replace('echo "$*"', 'echo "etcdutl $*"'), { mode: 0o755 });
   fs.writeFileSync(path.join(bin, "date"), FAKE_DATE, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, "systemctl"), FAKE_SYSTEMCTL, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, "chown"), FAKE_CHOWN, { mode: 0o755 });
@@ -76,6 +78,7 @@ function setup(keep = 3) {
   // Host paths moved under the temporary root (longest first: BIN_DIR is a prefix of the tools).
   const moves: [string, string][] = [
     [`${BIN_DIR}/etcdctl`, path.join(bin, "etcdctl")],
+    [`${BIN_DIR}/etcdutl`, path.join(bin, "etcdutl")],
     [AGE, "age"],
     [BACKUP_DIR, path.join(root, "backups")],
     [ENCRYPTION_CONFIG, path.join(root, "enc.yaml")],
@@ -166,6 +169,9 @@ describe("keelson-etcd-backup and keelson-etcd-restore", () => {
     expect(calls).toContain(`chown -R etcd:etcd ${path.join(t.root, "etcd")}`);
     expect((fs.statSync(path.join(t.root, "etcd")).mode & 0o777).toString(8)).toBe("700");
     const call = calls.find((l) => l.includes("snapshot restore"))!;
+    expect(call).toMatch(/^etcdutl snapshot restore /);
+    // The revision jumps and the past is marked compacted, so watchers and caches relist.
+    expect(call).toContain("--bump-revision=1000000000 --mark-compacted");
     expect(call).toContain("--name=mycluster-master-dal10");
     expect(call).toContain("--initial-cluster=mycluster-master-dal10=https://10.10.0.11:2380,mycluster-master-dal12=https://10.12.0.11:2380,mycluster-master-dal13=https://10.13.0.11:2380");
     expect(call).toContain("--initial-cluster-token=mycluster-etcd");

@@ -38,7 +38,7 @@ import type { ProvisionedHost } from "../../../components/infra/driver";
 const mirror = fs.mkdtempSync(path.join(os.tmpdir(), "mirror-"));
 for (const [p, v, names] of [
   ["kubernetes", "v1.36.3", ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"]],
-  ["etcd", "v3.4.23", ["etcd", "etcdctl"]],
+  ["etcd", "v3.6.17", ["etcd", "etcdctl", "etcdutl"]],
 ] as const) {
   fs.mkdirSync(path.join(mirror, p, v, "bin"), { recursive: true });
   for (const n of names) fs.writeFileSync(path.join(mirror, p, v, "bin", n), `#!/bin/sh\necho ${n}\n`);
@@ -79,7 +79,7 @@ const args = () => ({
   serviceSubnet: "172.21.0.0/16",
   podSubnet: "172.30.0.0/16",
   masters: [host(1, "dal10"), host(2, "dal12"), host(3, "dal13")],
-  artifacts: new LocalMirrorSource("v1.36.3", "v3.4.23", mirror),
+  artifacts: new LocalMirrorSource("v1.36.3", "v3.6.17", mirror),
 });
 
 const promise = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
@@ -157,19 +157,23 @@ describe("ControlPlane", () => {
 
   it("with the release-URL source, each master downloads and verifies instead of receiving a push", async () => {
     const sums = Object.fromEntries(
-      ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "etcd", "etcdctl"].map((n, i) => [n, String(i).repeat(64)]),
+      ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "etcd", "etcdctl", "etcdutl"].map((n, i) => [n, String(i).repeat(64)]),
     );
-    const cp = new ControlPlane("cp4", { ...args(), artifacts: new ReleaseUrlSource("v1.36.3", "v3.5.21", sums, "f".repeat(64)) });
+    const cp = new ControlPlane("cp4", { ...args(), artifacts: new ReleaseUrlSource("v1.36.3", "v3.6.17", sums, "f".repeat(64)) });
     await promise(cp.adminKubeconfig);
     const dl = registered.find((r) => r.name === "cp4-m2-binaries-download");
     expect(dl).toBeDefined();
     expect(dl!.inputs.create).toContain("curl -fsSL --retry 5 -o kube-apiserver https://dl.k8s.io/release/v1.36.3/bin/linux/amd64/kube-apiserver");
     expect(dl!.inputs.create).toContain(`${"f".repeat(64)}  etcd.tar.gz`);
+    expect(dl!.inputs.create).toContain("etcd-v3.6.17-linux-amd64/etcdutl");
+    // The etcd upgrade guard runs before anything is downloaded or replaced.
+    expect(dl!.inputs.create.indexOf("etcd upgrades one minor release at a time")).toBeLessThan(dl!.inputs.create.indexOf("curl "));
     expect(registered.some((r) => r.name === "cp4-m2-binaries-push")).toBe(false);
-    expect(() => new ReleaseUrlSource("v1.36.3", "v3.5.21", {}).refs({ kubernetes: ["kubectl"], etcd: [] })).toThrow(/artifacts.sha256.kubectl/);
+    expect(() => new ReleaseUrlSource("v1.36.3", "v3.6.17", {}).refs({ kubernetes: ["kubectl"], etcd: [] })).toThrow(/artifacts.sha256.kubectl/);
   });
 
   it("a missing mirror file is a clear error naming the fix", () => {
-    expect(() => new LocalMirrorSource("v9.9.9", "v3.4.23", mirror).refs({ kubernetes: ["kubectl"], etcd: [] })).toThrow(/toolchain\/kubernetes.mjs/);
+    expect(() => new LocalMirrorSource("v9.9.9", "v3.6.17", mirror).refs({ kubernetes: ["kubectl"], etcd: [] })).toThrow(/toolchain\/kubernetes.mjs/);
+    expect(() => new LocalMirrorSource("v1.36.3", "v3.6.99", mirror).refs({ kubernetes: [], etcd: ["etcdutl"] })).toThrow(/toolchain\/etcd.mjs/);
   });
 });
