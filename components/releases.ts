@@ -7,6 +7,8 @@ import versions from "./versions.json";
 export const VERSIONS = {
   kubernetes: versions.kubernetes,
   etcd: versions.etcd,
+  /** Older etcd servers a member steps through to reach `etcd`, one minor at a time (oldest first). */
+  etcdUpgradeSteps: versions.etcdUpgradeSteps as readonly string[],
   flannel: versions.flannel,
   images: versions.images,
 } as const;

@@ -19,8 +19,9 @@
 //
 // Plain Node.js with no npm dependencies: it runs before `npm ci`.
 // Output: ${KEELSON_CACHE:-~/.cache/keelson}/etcd/<version>/bin/{etcd,etcdctl,etcdutl},
-// built in a temporary folder and renamed into place when all three are done,
-// with stamp.json holding the hash of the inputs.
+// and for each upgrade step (etcdUpgradeSteps) etcd/<step>/bin/etcd, each built
+// in a temporary folder and renamed into place when done, with stamp.json
+// holding the hash of the inputs.
 //
 //   node toolchain/etcd.mjs            # build (or find) the binaries
 //   node toolchain/etcd.mjs --print    # print the bin folder only
@@ -35,15 +36,19 @@ import { VERSIONS } from "./versions.mjs";
 
 export const ETCD_VERSION = VERSIONS.etcd;
 
-/** The modules that are one release together (etcd tags them all at once) and replace each other by path. */
-export const ETCD_SIBLINGS = ["go.etcd.io/etcd/api/v3", "go.etcd.io/etcd/client/pkg/v3", "go.etcd.io/etcd/client/v3", "go.etcd.io/etcd/pkg/v3", "go.etcd.io/etcd/server/v3"];
-
 /** binary -> the module (and main package) it is built from. */
 export const ETCD_BINARIES = {
   etcd: "go.etcd.io/etcd/server/v3",
   etcdctl: "go.etcd.io/etcd/etcdctl/v3",
   etcdutl: "go.etcd.io/etcd/etcdutl/v3",
 };
+
+/**
+ * The older servers a member steps through to reach ETCD_VERSION (etcd upgrades
+ * one minor at a time): only the server is built for them, into
+ * ${cache}/etcd/<step>/bin/etcd (components/control/render/etcdRelease.ts).
+ */
+export const ETCD_UPGRADE_STEPS = VERSIONS.etcdUpgradeSteps ?? [];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -61,17 +66,23 @@ export function etcdDir(version = ETCD_VERSION) {
 
 /**
  * Upstream's go.mod made buildable as a dependency (pure, unit-tested): the
- * guards and the toolchain line dropped, then every relative sibling replace
- * pinned to `version` and the module itself required.
+ * guards and the toolchain line dropped, then every relative replace pinned to
+ * the version the same go.mod requires of that module (etcd tags its modules
+ * together: api/v3 v3.6.17, and for 3.5 client/v2 v2.305.36), and the module
+ * itself required. A relative replace of a module it does not require is an error.
  */
 export function etcdWrapperGoMod(upstream, mod, version) {
   const kept = upstream
     .split("\n")
     .filter((l) => !/=>\s*\.\/FORBIDDEN_DEPENDENCY\s*$/.test(l) && !/^toolchain\s/.test(l.trim()))
     .join("\n");
+  const required = new Map();
+  for (const m of kept.matchAll(/^\s*(?:require\s+)?(go\.etcd\.io\/\S+)\s+(v\S+)\s*(?:\/\/.*)?$/gm)) required.set(m[1], m[2]);
   const pins = {};
-  for (const s of ETCD_SIBLINGS) {
-    if (s !== mod && new RegExp(`^\\s*(replace\\s+)?${s.replace(/[./]/g, "\\$&")}\\s+=>\\s+\\.\\.?/`, "m").test(kept)) pins[s] = version;
+  for (const m of kept.matchAll(/^\s*(?:replace\s+)?(\S+)\s+=>\s+\.\.?\/\S*\s*$/gm)) {
+    const v = required.get(m[1]);
+    if (!v) throw new Error(`${mod}@${version}: go.mod replaces ${m[1]} with a relative path but does not require it, so there is no version to pin it to`);
+    pins[m[1]] = v;
   }
   const name = mod.split("/").at(-2);
   return wrapperGoMod(kept, { module: `keelson.local/etcd-${name}-build`, pins, require: [[mod, version]] });
@@ -97,25 +108,25 @@ function readJson(file) {
   }
 }
 
-/** Builds (or finds) the three binaries. Returns { version, binDir, built }. */
-export async function ensureEtcd(opts = {}) {
-  const version = opts.version || ETCD_VERSION;
-  if (!/^v3\.\d+\.\d+$/.test(version)) throw new Error(`components/versions.json: etcd must look like v3.6.17, got ${JSON.stringify(version)}`);
+/** Builds (or finds) `binaries` of one release into ${cache}/etcd/<version>/bin. */
+async function ensureRelease(version, binaries) {
+  if (!/^v3\.\d+\.\d+$/.test(version)) throw new Error(`components/versions.json: etcd releases must look like v3.6.17, got ${JSON.stringify(version)}`);
   const dir = etcdDir(version);
   const binDir = path.join(dir, "bin");
-  const key = etcdKey(version);
+  const key = etcdKey(version) + binaries.join(",");
   const stamp = readJson(path.join(dir, "stamp.json"));
-  if (stamp?.key === key && Object.keys(ETCD_BINARIES).every((b) => fs.existsSync(path.join(binDir, b)))) return { version, binDir, built: false };
+  if (stamp?.key === key && binaries.every((b) => fs.existsSync(path.join(binDir, b)))) return { version, binDir, built: false };
 
   const t0 = Date.now();
-  log(`building etcd, etcdctl, etcdutl ${version} from their Go modules with ${goVersionString()} (first time only)`);
+  log(`building ${binaries.join(", ")} ${version} from their Go modules with ${goVersionString()} (first time only)`);
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const work = fs.mkdtempSync(path.join(path.dirname(dir), `.${version}-build-`));
   fs.chmodSync(work, 0o755);
   const built = {};
   try {
     fs.mkdirSync(path.join(work, "bin"));
-    for (const [bin, mod] of Object.entries(ETCD_BINARIES)) {
+    for (const bin of binaries) {
+      const mod = ETCD_BINARIES[bin];
       const modDir = path.join(work, `${bin}-mod`);
       fs.mkdirSync(modDir);
       const info = goModDownload(`${mod}@${version}`, modDir);
@@ -138,6 +149,17 @@ export async function ensureEtcd(opts = {}) {
     fs.rmSync(work, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Builds (or finds) etcd, etcdctl and etcdutl at ETCD_VERSION, and the server of
+ * every upgrade step. Returns { version, binDir, built, steps } (binDir: the pinned release's).
+ */
+export async function ensureEtcd() {
+  const steps = [];
+  for (const v of ETCD_UPGRADE_STEPS) steps.push(await ensureRelease(v, ["etcd"]));
+  const r = await ensureRelease(ETCD_VERSION, Object.keys(ETCD_BINARIES));
+  return { ...r, built: r.built || steps.some((s) => s.built), steps };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -15,16 +15,28 @@ export type Product = "kubernetes" | "etcd" | "flannel";
 export interface BinaryRef {
   /** File name on the host, in /usr/local/bin. */
   name: string;
+  /** Its name in the release, when the host keeps it under another (etcd-v3.6.17 is the release's etcd). */
+  file?: string;
   /** Which release it belongs to. */
   product: Product;
   version: string; // v1.36.3, v3.6.17
   sha256: string; // hex; for release URLs, the published checksum
 }
 
+/** The etcd server, listed once in a binary set and installed once per release (see etcdServerName). */
+export const ETCD_SERVER = "etcd";
+
+/** Where the etcd server of `version` is installed on a host: etcd-v3.6.17. */
+export function etcdServerName(version: string): string {
+  return `etcd-${version}`;
+}
+
 export const CONTROL_PLANE_BINARIES = {
   kubernetes: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"],
   // etcdutl: the offline tool (snapshot restore moved there from etcdctl in 3.6).
-  etcd: ["etcd", "etcdctl", "etcdutl"],
+  // The server is installed once per release a member may run, as etcd-<version>,
+  // and /usr/local/bin/etcd points at one of them (control/render/etcdRelease.ts).
+  etcd: [ETCD_SERVER, "etcdctl", "etcdutl"],
 };
 export const NODE_BINARIES = { kubernetes: ["kubelet", "kube-proxy", "kubectl"], etcd: [] as string[], flannel: ["flanneld"] };
 
@@ -74,14 +86,10 @@ export function installScript(refs: BinaryRef[], dir: string): string {
  * installed, so an `up` killed after that (before Pulumi recorded the create) re-runs this
  * with only the extracted folder left: it then installs from the folder, whose checksums
  * installScript verifies again (a CI run failed on the missing tarball).
- * `preflight` runs before anything changes on the host: a failing one (for
- * example etcdUpgradeGuard, refusing a binary that cannot read the member's data)
- * leaves the installed binaries as they were.
  */
-export function unpackAndInstallScript(refs: BinaryRef[], dir: string, preflight?: string): string {
+export function unpackAndInstallScript(refs: BinaryRef[], dir: string): string {
   return [
     "set -eu",
-    ...(preflight ? [preflight] : []),
     `mkdir -p ${dir}`,
     `if [ -f ${dir}.tar.gz ]; then tar -C ${dir} -xzf ${dir}.tar.gz; fi`,
     installScript(refs, dir),
@@ -109,25 +117,27 @@ export function releaseChecksumUrl(r: Pick<BinaryRef, "name" | "product" | "vers
  * staging directory, checked against the pinned sha256, then installed. For
  * etcd the tarball is fetched once and etcd/etcdctl are taken from it, then
  * checked against their own pinned sums (tarball sum given as `etcdTarballSha256`).
- * `preflight` (as in unpackAndInstallScript) runs first and may refuse the install.
  */
-export function downloadScript(refs: BinaryRef[], dir: string, opts: { arch?: string; etcdTarballSha256?: string; preflight?: string } = {}): string {
+export function downloadScript(refs: BinaryRef[], dir: string, opts: { arch?: string; etcdTarballSha256?: string | Record<string, string> } = {}): string {
   validateRefs(refs);
   const arch = opts.arch ?? "amd64";
-  const lines = ["set -eu", ...(opts.preflight ? [opts.preflight] : []), `mkdir -p ${dir}`, `cd ${dir}`];
-  const etcd = refs.filter((r) => r.product === "etcd");
+  const lines = ["set -eu", `mkdir -p ${dir}`, `cd ${dir}`];
   for (const r of refs.filter((r) => r.product !== "etcd")) {
     lines.push(`curl -fsSL --retry 5 -o ${r.name} ${releaseUrl(r, arch)}`);
   }
-  if (etcd.length > 0) {
-    if (!opts.etcdTarballSha256 || !SHA256.test(opts.etcdTarballSha256)) {
-      throw new Error("artifacts.etcdTarballSha256: required (hex sha256 of the etcd release tarball) when etcd comes from release URLs");
+  // One tarball per etcd release (the pinned one and each upgrade step's server).
+  for (const version of [...new Set(refs.filter((r) => r.product === "etcd").map((r) => r.version))]) {
+    const sum = typeof opts.etcdTarballSha256 === "string" ? opts.etcdTarballSha256 : opts.etcdTarballSha256?.[version];
+    if (!sum || !SHA256.test(sum)) {
+      throw new Error(`artifacts.etcdTarballSha256${typeof opts.etcdTarballSha256 === "object" ? `.${version}` : ""}: required (hex sha256 of the etcd ${version} release tarball) when etcd comes from release URLs`);
     }
-    const url = releaseUrl(etcd[0], arch);
+    const tarball = `etcd-${version}.tar.gz`;
+    const from = `etcd-${version}-linux-${arch}`;
     lines.push(
-      `curl -fsSL --retry 5 -o etcd.tar.gz ${url}`,
-      `echo '${opts.etcdTarballSha256}  etcd.tar.gz' | sha256sum --quiet -c`,
-      `tar -xzf etcd.tar.gz --strip-components=1 ${etcd.map((r) => `etcd-${r.version}-linux-${arch}/${r.name}`).join(" ")}`,
+      `curl -fsSL --retry 5 -o ${tarball} ${releaseUrl({ name: "etcd", product: "etcd", version }, arch)}`,
+      `echo '${sum}  ${tarball}' | sha256sum --quiet -c`,
+      `mkdir -p ${from} && tar -xzf ${tarball} -C ${from} --strip-components=1`,
+      ...refs.filter((r) => r.product === "etcd" && r.version === version).map((r) => `cp ${from}/${r.file ?? r.name} ${r.name}`),
     );
   }
   lines.push(installScript(refs, dir));

@@ -8,7 +8,7 @@ import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
 import { hostCommand, hostCopy } from "./host/hostCommand";
 import { VERSIONS, kubernetesRelease } from "../releases";
-import { downloadScript, unpackAndInstallScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
+import { ETCD_SERVER, downloadScript, etcdServerName, unpackAndInstallScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
 
 export interface BinarySet {
   kubernetes: string[];
@@ -17,31 +17,55 @@ export interface BinarySet {
 }
 
 
-function setRefs(set: BinarySet, ref: (product: Product, name: string) => BinaryRef): BinaryRef[] {
-  return (["kubernetes", "etcd", "flannel"] as const).flatMap((p) => (set[p] ?? []).map((name) => ref(p, name)));
+/** One file of a set: the etcd server once per release a member may run (etcd-<version>), everything else once. */
+interface SetEntry {
+  product: Product;
+  /** On the host. */
+  name: string;
+  /** In the release. */
+  file: string;
+  version: string;
+}
+
+function setEntries(src: { kubernetesVersion: string; etcdVersion: string; etcdUpgradeSteps: readonly string[]; flannelVersion: string }, set: BinarySet): SetEntry[] {
+  return (["kubernetes", "etcd", "flannel"] as const).flatMap((product) =>
+    (set[product] ?? []).flatMap((file) =>
+      product === "etcd" && file === ETCD_SERVER
+        ? [...src.etcdUpgradeSteps, src.etcdVersion].map((version) => ({ product, name: etcdServerName(version), file, version }))
+        : [{ product, name: file, file, version: versionOf(src, product) }],
+    ),
+  );
+}
+
+function toRef(e: SetEntry, sha256: string): BinaryRef {
+  return { name: e.name, ...(e.file !== e.name ? { file: e.file } : {}), product: e.product, version: e.version, sha256 };
 }
 
 export interface ArtifactSource {
   readonly kind: "local-mirror" | "release-url";
   readonly kubernetesVersion: string;
   readonly etcdVersion: string;
+  /** The older etcd servers hosts also get, to step a member up one minor at a time (oldest first). */
+  readonly etcdUpgradeSteps: readonly string[];
   readonly flannelVersion: string;
   /** The binaries with their checksums, as this source knows them. */
   refs(set: BinarySet): BinaryRef[];
-  /**
-   * A resource that leaves exactly these binaries, checked, in /usr/local/bin on `host`.
-   * `preflight` (shell) runs on the host first and may refuse, before anything is replaced.
-   */
-  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions, preflight?: string): pulumi.Resource;
+  /** A resource that leaves exactly these binaries, checked, in /usr/local/bin on `host`. */
+  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource;
 }
 
 export function cacheRoot(): string {
   return process.env.KEELSON_CACHE || path.join(os.homedir(), ".cache", "keelson");
 }
 
-/** The binaries the toolchain builds into the local cache, at the pinned etcd and flannel versions. */
+/** The binaries the toolchain builds into the local cache, at the pinned etcd (and its upgrade steps) and flannel versions. */
 export function defaultArtifacts(kubernetesVersion: string): LocalMirrorSource {
   return new LocalMirrorSource(kubernetesRelease(kubernetesVersion), VERSIONS.etcd, cacheRoot(), VERSIONS.flannel);
+}
+
+/** The upgrade steps that go with an etcd release: the pinned release's own, none for any other. */
+function defaultSteps(etcdVersion: string): readonly string[] {
+  return etcdVersion === VERSIONS.etcd ? VERSIONS.etcdUpgradeSteps : [];
 }
 
 const shaMemo = new Map<string, string>();
@@ -72,10 +96,10 @@ export class LocalMirrorSource implements ArtifactSource {
     readonly etcdVersion: string,
     readonly dir: string = cacheRoot(),
     readonly flannelVersion: string = VERSIONS.flannel,
+    readonly etcdUpgradeSteps: readonly string[] = defaultSteps(etcdVersion),
   ) {}
 
-  fileOf(product: Product, name: string): string {
-    const version = versionOf(this, product);
+  fileOf(product: Product, name: string, version: string = versionOf(this, product)): string {
     const f = path.join(this.dir, product, version, "bin", name);
     if (!fs.existsSync(f)) {
       const build = { kubernetes: "node toolchain/kubernetes.mjs", etcd: "node toolchain/etcd.mjs", flannel: "node toolchain/images.mjs" }[product];
@@ -88,7 +112,7 @@ export class LocalMirrorSource implements ArtifactSource {
   }
 
   refs(set: BinarySet): BinaryRef[] {
-    return setRefs(set, (product, name) => ({ name, product, version: versionOf(this, product), sha256: sha256File(this.fileOf(product, name)) }));
+    return setEntries(this, set).map((e) => toRef(e, sha256File(this.fileOf(e.product, e.file, e.version))));
   }
 
   /**
@@ -104,7 +128,7 @@ export class LocalMirrorSource implements ArtifactSource {
       const tmpDir = fs.mkdtempSync(`${tarball}.tmp-`);
       try {
         for (const r of refs) {
-          const src = this.fileOf(r.product, r.name);
+          const src = this.fileOf(r.product, r.file ?? r.name, r.version);
           // Copied, not hard-linked: another stack staging the same binaries at the
           // same moment links the same inode, which changes its ctime under this
           // tar ("file changed as we read it", exit 1), as two engine tests did.
@@ -121,7 +145,7 @@ export class LocalMirrorSource implements ArtifactSource {
     return tarball;
   }
 
-  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions, preflight?: string): pulumi.Resource {
+  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {
     const refs = this.refs(set);
     const remoteDir = stagingDir(refs);
     const copy = hostCopy(`${name}-push`, host, { source: new pulumi.asset.FileAsset(this.stage(refs)), remotePath: `${remoteDir}.tar.gz` }, opts);
@@ -129,7 +153,7 @@ export class LocalMirrorSource implements ArtifactSource {
       `${name}-install`,
       host,
       {
-        create: unpackAndInstallScript(refs, remoteDir, preflight),
+        create: unpackAndInstallScript(refs, remoteDir),
         triggers: [artifactSetKey(refs)],
       },
       { ...opts, dependsOn: [copy] },
@@ -148,9 +172,11 @@ export class ReleaseUrlSource implements ArtifactSource {
     readonly kubernetesVersion: string,
     readonly etcdVersion: string,
     readonly sha256: Record<string, string>,
-    readonly etcdTarballSha256?: string,
+    /** One sum (the pinned release's tarball) or one per etcd release, upgrade steps included. */
+    readonly etcdTarballSha256?: string | Record<string, string>,
     readonly arch = "amd64",
     readonly flannelVersion: string = VERSIONS.flannel,
+    readonly etcdUpgradeSteps: readonly string[] = [],
   ) {}
 
   refs(set: BinarySet): BinaryRef[] {
@@ -159,15 +185,15 @@ export class ReleaseUrlSource implements ArtifactSource {
       if (!s) throw new Error(`artifacts.sha256.${n}: no pinned checksum for ${n}`);
       return s;
     };
-    return setRefs(set, (product, name) => ({ name, product, version: versionOf(this, product), sha256: sum(name) }));
+    return setEntries(this, set).map((e) => toRef(e, sum(e.name)));
   }
 
-  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions, preflight?: string): pulumi.Resource {
+  install(name: string, host: ProvisionedHost, set: BinarySet, opts: pulumi.CustomResourceOptions): pulumi.Resource {
     const refs = this.refs(set);
     return hostCommand(
       `${name}-download`,
       host,
-      { create: downloadScript(refs, stagingDir(refs), { arch: this.arch, etcdTarballSha256: this.etcdTarballSha256, preflight }), triggers: [artifactSetKey(refs)] },
+      { create: downloadScript(refs, stagingDir(refs), { arch: this.arch, etcdTarballSha256: this.etcdTarballSha256 }), triggers: [artifactSetKey(refs)] },
       opts,
     );
   }

@@ -39,7 +39,7 @@ import { AGE, BACKUP_UNIT, backupFiles, validateBackupSchedule, validateBackupSe
 import { AUDIT_LOG, kubeconfigPath } from "./render/paths";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
 import { etcdOwnershipScript } from "./render/etcd";
-import { etcdUpgradeGuard } from "./render/etcdUpgrade";
+import { etcdReleaseScript, etcdReleases } from "./render/etcdRelease";
 import { etcdJoinedCheck, etcdMembershipScript, memberReadyCheck } from "./render/etcdMembership";
 import { DEFAULTS, apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec, type Endpoint } from "./render/spec";
 
@@ -141,6 +141,8 @@ export class MasterBootstrap extends pulumi.ComponentResource {
   readonly binaries: pulumi.Resource;
   /** The public endpoint's source allow-list on this master (also removes it when the list empties). */
   readonly publicAllowlist: command.remote.Command;
+  /** This member's step to each etcd release, oldest first (render/etcdRelease.ts). */
+  readonly etcdSteps: command.remote.Command[];
   etcdReady!: command.remote.Command;
   /** The backup tools and timer on this master (when the cluster has backups). */
   backup?: command.remote.Command;
@@ -152,16 +154,36 @@ export class MasterBootstrap extends pulumi.ComponentResource {
   constructor(
     name: string,
     props: MasterReplicaProps,
-    private readonly ctx: { spec: ControlPlaneSpec; host: ProvisionedHost; member: MasterIdentity; pems: pulumi.Output<MasterPems>; artifacts: ArtifactSource; backup?: MasterBackup },
+    private readonly ctx: {
+      spec: ControlPlaneSpec;
+      host: ProvisionedHost;
+      member: MasterIdentity;
+      pems: pulumi.Output<MasterPems>;
+      artifacts: ArtifactSource;
+      backup?: MasterBackup;
+      /** The etcd releases a member steps through, ending with the pinned one (etcdReleases). */
+      releases: string[];
+      /** The previous master's step to the first release: members move one at a time. */
+      previousStep?: pulumi.Resource;
+    },
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super(MASTER_BOOTSTRAP_TOKEN, name, props, opts);
     this.replicaName = name;
     const { spec, host, member, pems } = ctx;
     const child: pulumi.CustomResourceOptions = { parent: this };
-    // Refused on the host before anything is replaced when this member's etcd is a
-    // release the pinned one cannot upgrade (etcdUpgrade.ts).
-    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, CONTROL_PLANE_BINARIES, child, etcdUpgradeGuard(ctx.artifacts.etcdVersion));
+    this.binaries = ctx.artifacts.install(`${name}-binaries`, host, CONTROL_PLANE_BINARIES, child);
+    // Which etcd this member runs (render/etcdRelease.ts): the first release's step,
+    // after the previous master's, decides for a new member before etcd starts, and
+    // moves an existing member up to that release; stepEtcd makes the later ones.
+    this.etcdSteps = [
+      hostCommand(
+        `${name}-etcd-${ctx.releases[0]}`,
+        host,
+        { create: etcdReleaseScript(spec, ctx.releases, ctx.releases[0]) },
+        { ...child, dependsOn: [this.binaries, ...(ctx.previousStep ? [ctx.previousStep] : [])] },
+      ),
+    ];
     // A new host (empty disk) joins the existing cluster as a new member and waits
     // until it has caught up; a first bootstrap founds it (etcdMembership.ts).
     this.etcd = hostCommand(
@@ -171,12 +193,28 @@ export class MasterBootstrap extends pulumi.ComponentResource {
         create: applyCommand("etcd", { noBlock: true, before: `(\n${etcdMembershipScript(spec, member)}\n)\n${etcdOwnershipScript()}`, after: etcdJoinedCheck() }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(etcdFiles(spec, member, p)))),
       },
-      { ...child, dependsOn: [this.binaries] },
+      { ...child, dependsOn: [this.binaries, this.etcdSteps[0]] },
     );
     // When this member has just joined an existing cluster (its host was replaced),
     // the next master may go only once this one serves the API again.
     this.memberReady = hostCommand(`${name}-member-ready`, host, { create: memberReadyCheck(), triggers: [this.etcd.id] }, { ...child, dependsOn: [this.etcd] });
     this.publicAllowlist = hostCommand(`${name}-public-allowlist`, host, { create: applyCommand(ALLOWLIST_UNIT), stdin: bundleStdin(allowlistFiles(spec, member)) }, child);
+  }
+
+  /**
+   * This member's step to a later etcd release, after this member's etcd step and
+   * `previous` (the previous master's step to the same release, or the last
+   * master's step to the release before): one member at a time, release by release.
+   */
+  stepEtcd(release: string, previous: pulumi.Resource): command.remote.Command {
+    const step = hostCommand(
+      `${this.replicaName}-etcd-${release}`,
+      this.ctx.host,
+      { create: etcdReleaseScript(this.ctx.spec, this.ctx.releases, release) },
+      { parent: this, dependsOn: [this.etcd, previous] },
+    );
+    this.etcdSteps.push(step);
+    return step;
   }
 
   /**
@@ -322,6 +360,8 @@ export class ControlPlane extends pulumi.ComponentResource {
         .all(args.masters.map((m) => pulumi.output({ name: m.spec.name, host: m.connection.host, port: m.connection.port ?? 22, user: m.connection.user })))
         .apply((masters) => ({ clusterName: spec.clusterName, directory, keep, everyHours, masters }));
     }
+    const releases = etcdReleases(args.artifacts.etcdVersion, args.artifacts.etcdUpgradeSteps);
+    let previousStep: pulumi.Resource | undefined;
     this.replicas = args.masters.map((host, index) => {
       const member = spec.masters[index];
       const memberCert = pki.etcdMembers[member.name];
@@ -337,15 +377,21 @@ export class ControlPlane extends pulumi.ComponentResource {
         publicIp: member.publicIp,
         kubernetesVersion: spec.kubernetesVersion,
       };
-      return new MasterBootstrap(rname, props, { spec, host, member, pems, artifacts: args.artifacts, backup }, { parent: this });
+      const replica = new MasterBootstrap(rname, props, { spec, host, member, pems, artifacts: args.artifacts, backup, releases, previousStep }, { parent: this });
+      previousStep = replica.etcdSteps[0];
+      return replica;
     });
+    // The later etcd releases, release by release and master by master.
+    for (const release of releases.slice(1)) {
+      for (const r of this.replicas) previousStep = r.stepEtcd(release, previousStep!);
+    }
     this.replicas.forEach((r, i) => r.startApiServer(i > 0 ? this.replicas[i - 1].apiserver : undefined));
 
     this.ready = hostCommand(
       `${name}-ready`,
       args.masters[0],
       { create: `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz` },
-      { parent: this, dependsOn: this.replicas.flatMap((r) => [r.apiserver, r.controllerManager, r.scheduler]) },
+      { parent: this, dependsOn: [...this.replicas.flatMap((r) => [r.apiserver, r.controllerManager, r.scheduler]), previousStep!] },
     );
     this.adminKubeconfig = pulumi.secret(
       pulumi.all([pki.cas["kubernetes-ca"].certPem, pki.certs.admin.certPem, pki.certs.admin.keyPem]).apply(([ca, certPem, keyPem]) =>

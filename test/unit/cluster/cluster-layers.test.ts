@@ -76,6 +76,7 @@ const artifacts: ArtifactSource = {
   kind: "local-mirror",
   kubernetesVersion: "v1.36.3",
   etcdVersion: "v3.6.17",
+  etcdUpgradeSteps: [],
   flannelVersion: "v0.26.7",
   refs: () => [],
   install: (name, _host, _set, opts) => new Ready(name, opts),

@@ -29,9 +29,22 @@ describe("release URLs", () => {
   });
   it("download script verifies the etcd tarball and every binary before install", () => {
     const s = downloadScript(refs, "/var/lib/keelson/artifacts/x", { etcdTarballSha256: sha("t") });
-    expect(s).toContain(`echo '${sha("t")}  etcd.tar.gz' | sha256sum --quiet -c`);
+    expect(s).toContain(`echo '${sha("t")}  etcd-v3.5.21.tar.gz' | sha256sum --quiet -c`);
     expect(s.indexOf("sha256sum --quiet -c SHA256SUMS")).toBeLessThan(s.indexOf("install -m 0755 kube-apiserver"));
     expect(() => downloadScript(refs, "/d")).toThrow(/etcdTarballSha256/);
+  });
+  it("one tarball per etcd release: each server lands under its version, checked against that release's sum", () => {
+    const two: BinaryRef[] = [
+      { name: "etcd-v3.5.36", file: "etcd", product: "etcd", version: "v3.5.36", sha256: sha("x") },
+      { name: "etcd-v3.6.17", file: "etcd", product: "etcd", version: "v3.6.17", sha256: sha("y") },
+      { name: "etcdutl", product: "etcd", version: "v3.6.17", sha256: sha("z") },
+    ];
+    const s = downloadScript(two, "/d", { etcdTarballSha256: { "v3.5.36": sha("t5"), "v3.6.17": sha("t6") } });
+    expect(s).toContain(`echo '${sha("t5")}  etcd-v3.5.36.tar.gz' | sha256sum --quiet -c`);
+    expect(s).toContain(`echo '${sha("t6")}  etcd-v3.6.17.tar.gz' | sha256sum --quiet -c`);
+    expect(s).toContain("cp etcd-v3.5.36-linux-amd64/etcd etcd-v3.5.36");
+    expect(s).toContain("cp etcd-v3.6.17-linux-amd64/etcdutl etcdutl");
+    expect(() => downloadScript(two, "/d", { etcdTarballSha256: { "v3.6.17": sha("t6") } })).toThrow(/artifacts.etcdTarballSha256.v3.5.36: required/);
   });
   it("refuses refs without a real checksum", () => {
     expect(() => validateRefs([{ ...refs[0], sha256: "abc" }])).toThrow(/artifacts\[0\].sha256/);

@@ -39,6 +39,7 @@ const mirror = fs.mkdtempSync(path.join(os.tmpdir(), "mirror-"));
 for (const [p, v, names] of [
   ["kubernetes", "v1.36.3", ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"]],
   ["etcd", "v3.6.17", ["etcd", "etcdctl", "etcdutl"]],
+  ["etcd", "v3.5.36", ["etcd"]],
 ] as const) {
   fs.mkdirSync(path.join(mirror, p, v, "bin"), { recursive: true });
   for (const n of names) fs.writeFileSync(path.join(mirror, p, v, "bin", n), `#!/bin/sh\necho ${n}\n`);
@@ -96,7 +97,16 @@ describe("ControlPlane", () => {
         expect(names).toContain(`cp-${m}-${step}`);
       }
       expect(names).toContain(`cp-pki-etcd-${m}`);
+      // One step per etcd release a member may move through (render/etcdRelease.ts), each for its own release.
+      for (const v of ["v3.5.36", "v3.6.17"]) {
+        const step = registered.find((r) => r.name === `cp-${m}-etcd-${v}`);
+        expect(step?.inputs.create).toContain(`moving this member from $cur to ${v.slice(1)}`);
+      }
     }
+    // Every master gets both servers, under their versions; etcd itself is the release step's link.
+    const install = registered.find((r) => r.name === "cp-m1-binaries-install")!;
+    for (const f of ["etcd-v3.5.36", "etcd-v3.6.17", "etcdctl", "etcdutl"]) expect(install.inputs.create).toContain(`install -m 0755 ${f} /usr/local/bin/${f}`);
+    expect(install.inputs.create).not.toContain("/usr/local/bin/etcd\n");
     expect(registered.filter((r) => r.type === "keelson:control:MasterBootstrap").map((r) => r.inputs.zone).sort()).toEqual(["dal10", "dal12", "dal13"]);
     for (const c of ["kubernetes-ca", "etcd-ca", "front-proxy-ca", "apiserver", "admin", "service-account", "encryption-key"]) {
       expect(names).toContain(`cp-pki-${c}`);
@@ -157,17 +167,16 @@ describe("ControlPlane", () => {
 
   it("with the release-URL source, each master downloads and verifies instead of receiving a push", async () => {
     const sums = Object.fromEntries(
-      ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "etcd", "etcdctl", "etcdutl"].map((n, i) => [n, String(i).repeat(64)]),
+      ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "etcd-v3.6.17", "etcdctl", "etcdutl"].map((n, i) => [n, String(i).repeat(64)]),
     );
     const cp = new ControlPlane("cp4", { ...args(), artifacts: new ReleaseUrlSource("v1.36.3", "v3.6.17", sums, "f".repeat(64)) });
     await promise(cp.adminKubeconfig);
     const dl = registered.find((r) => r.name === "cp4-m2-binaries-download");
     expect(dl).toBeDefined();
     expect(dl!.inputs.create).toContain("curl -fsSL --retry 5 -o kube-apiserver https://dl.k8s.io/release/v1.36.3/bin/linux/amd64/kube-apiserver");
-    expect(dl!.inputs.create).toContain(`${"f".repeat(64)}  etcd.tar.gz`);
-    expect(dl!.inputs.create).toContain("etcd-v3.6.17-linux-amd64/etcdutl");
-    // The etcd upgrade guard runs before anything is downloaded or replaced.
-    expect(dl!.inputs.create.indexOf("etcd upgrades one minor release at a time")).toBeLessThan(dl!.inputs.create.indexOf("curl "));
+    expect(dl!.inputs.create).toContain(`${"f".repeat(64)}  etcd-v3.6.17.tar.gz`);
+    expect(dl!.inputs.create).toContain("cp etcd-v3.6.17-linux-amd64/etcdutl etcdutl");
+    expect(dl!.inputs.create).toContain("cp etcd-v3.6.17-linux-amd64/etcd etcd-v3.6.17");
     expect(registered.some((r) => r.name === "cp4-m2-binaries-push")).toBe(false);
     expect(() => new ReleaseUrlSource("v1.36.3", "v3.6.17", {}).refs({ kubernetes: ["kubectl"], etcd: [] })).toThrow(/artifacts.sha256.kubectl/);
   });

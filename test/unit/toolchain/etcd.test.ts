@@ -34,6 +34,10 @@ replace (
 
 require (
 	github.com/coreos/go-semver v0.3.1
+	go.etcd.io/etcd/api/v3 v3.6.17
+	go.etcd.io/etcd/client/pkg/v3 v3.6.17
+	go.etcd.io/etcd/client/v3 v3.6.17
+	go.etcd.io/etcd/pkg/v3 v3.6.17
 	go.etcd.io/etcd/server/v3 v3.6.17
 )
 `;
@@ -53,7 +57,13 @@ test("every sibling is pinned to the release, the guards and the toolchain line 
   expect(out).toMatch(/^require go\.etcd\.io\/etcd\/etcdutl\/v3 v3\.6\.17$/m);
 });
 
-test("a relative replace of a module that is not one of etcd's siblings is an error, not a guess", () => {
+test("each sibling is pinned to the version the go.mod requires of it (3.5: client/v2 is v2.305.x)", () => {
+  const v35 = ETCDUTL.replace("go.etcd.io/etcd/pkg/v3 => ../pkg", "go.etcd.io/etcd/client/v2 => ../client/v2").replace("go.etcd.io/etcd/pkg/v3 v3.6.17", "go.etcd.io/etcd/client/v2 v2.305.36");
+  const { out } = wrapper(v35, "go.etcd.io/etcd/etcdutl/v3", "v3.6.17");
+  expect(out).toContain("go.etcd.io/etcd/client/v2 => go.etcd.io/etcd/client/v2 v2.305.36");
+});
+
+test("a relative replace of a module the go.mod does not require is an error, not a guess", () => {
   const { error } = wrapper(ETCDUTL.replace("go.etcd.io/etcd/pkg/v3 => ../pkg", "go.etcd.io/etcd/tools/v3 => ../tools"), "go.etcd.io/etcd/etcdutl/v3", "v3.6.17");
-  expect(error).toMatch(/relative replace Keelson does not know how to pin: go.etcd.io\/etcd\/tools\/v3 => ..\/tools/);
+  expect(error).toMatch(/replaces go.etcd.io\/etcd\/tools\/v3 with a relative path but does not require it/);
 });
