@@ -14,20 +14,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { etcdMemberName } from "../../components/control/render/spec";
-import { projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
+import { CpHosts } from "./lib/cpHosts";
+import { projectRoot, pulumi, pulumiOk, uniqueStackName } from "./lib/pulumi";
 import { sh as shell, until } from "./lib/shell";
 
-const fixture = path.join(__dirname, "fixtures", "control-plane");
-const hostsSh = path.join(fixture, "hosts.sh");
 const stack = uniqueStackName("cp");
-const tag = Math.random().toString(36).slice(2, 7).replace(/[^a-z0-9]/g, "a");
-const net = 100 + Math.floor(Math.random() * 100); // 10.<net>.0.0/24, unlikely to clash with another run
-const ips = [1, 2, 3].map((i) => `10.${net}.0.${10 + i}`);
-const zones = ["z1", "z2", "z3"];
-const names = [1, 2, 3].map((i) => `kcp${tag}-${i}`);
+// 10.<net>.0.0/24, unlikely to clash with another run (etcd-upgrade.test.ts draws from 200-249).
+const cpHosts = new CpHosts(100 + Math.floor(Math.random() * 100));
+const { tag, ips, names, zones, opts } = cpHosts;
+const fixture = opts.cwd;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-cp-"));
 const kubeconfig = path.join(work, "kubeconfig");
-const opts = { cwd: fixture };
 const cache = process.env.KEELSON_CACHE || path.join(os.homedir(), ".cache", "keelson");
 const kubectlBin = path.join(cache, "kubernetes", "v1.36.3", "bin", "kubectl");
 
@@ -35,15 +32,8 @@ jest.setTimeout(30 * 60_000);
 
 const sh = (cmd: string, args: string[], timeoutMs = 120_000) => shell(cmd, args, timeoutMs);
 
-function hosts(...args: string[]) {
-  const r = sh(hostsSh, args, 10 * 60_000);
-  if (r.status !== 0) throw new Error(`hosts.sh ${args.join(" ")} failed: ${r.stderr}${r.stdout}`);
-  return r.stdout.trim();
-}
-
-function ssh(ip: string, script: string) {
-  return sh("ssh", ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-i", hosts("key"), `root@${ip}`, script]);
-}
+const hosts = (...args: string[]) => cpHosts.run(...args);
+const ssh = (ip: string, script: string) => cpHosts.ssh(ip, script);
 
 function kubectl(server: string, ...args: string[]) {
   return sh(kubectlBin, ["--kubeconfig", kubeconfig, "--server", server, "--request-timeout=10s", ...args]);
@@ -74,22 +64,9 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-beforeAll(() => {
-  hosts("up", tag, String(net), "3");
-  pulumiOk(["stack", "init", stack], opts);
-  const set: string[] = ["config", "set-all", "--stack", stack, "--path", "--plaintext", `sshKeyFile=${hosts("key")}`];
-  names.forEach((n, i) => set.push("--plaintext", `hosts[${i}].name=${n}`, "--plaintext", `hosts[${i}].zone=${zones[i]}`, "--plaintext", `hosts[${i}].privateIp=${ips[i]}`));
-  pulumiOk(set, opts);
-});
+beforeAll(() => cpHosts.setUp(stack));
 
-afterAll(() => {
-  removeStack(stack, opts);
-  try {
-    hosts("down", tag);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-});
+afterAll(() => cpHosts.tearDown(stack, work));
 
 test("a pulumi up killed in the middle of bootstrap converges when run again", async () => {
   const runner = path.join(projectRoot, "scripts", "keelson-run.mjs");

@@ -7,27 +7,22 @@
 // API answering a polling client throughout (the failed polls are printed), every
 // member on 3.6.17 and the cluster version 3.6 at the end, and a second `up` with
 // nothing to do. Hosts and program are the control-plane fixture's.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
+import { whilePolling } from "./lib/apiPoller";
+import { CpHosts } from "./lib/cpHosts";
+import { pulumiOk, uniqueStackName } from "./lib/pulumi";
 import { sh as shell } from "./lib/shell";
 import versions from "../../components/versions.json";
 
-const fixture = path.join(__dirname, "fixtures", "control-plane");
-const hostsSh = path.join(fixture, "hosts.sh");
 const stack = uniqueStackName("etcdup");
-const tag = Math.random().toString(36).slice(2, 7).replace(/[^a-z0-9]/g, "e");
 // 10.<net>.0.0/24: control-plane.test.ts draws from 100-199; this file from 200-249.
-const net = 200 + Math.floor(Math.random() * 50);
-const ips = [1, 2, 3].map((i) => `10.${net}.0.${10 + i}`);
-const zones = ["z1", "z2", "z3"];
-const names = [1, 2, 3].map((i) => `kcp${tag}-${i}`);
+const hosts = new CpHosts(200 + Math.floor(Math.random() * 50));
+const { ips, names, opts } = hosts;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-etcdup-"));
 const kubeconfig = path.join(work, "kubeconfig");
 const mirror = path.join(work, "mirror");
-const opts = { cwd: fixture };
 const cache = process.env.KEELSON_CACHE || path.join(os.homedir(), ".cache", "keelson");
 const kubectlBin = path.join(cache, "kubernetes", versions.kubernetes, "bin", "kubectl");
 const OLD = "v3.4.23";
@@ -36,15 +31,7 @@ jest.setTimeout(30 * 60_000);
 
 const sh = (cmd: string, args: string[], timeoutMs = 120_000, input?: string) => shell(cmd, args, timeoutMs, input);
 
-function hosts(...args: string[]) {
-  const r = sh(hostsSh, args, 10 * 60_000);
-  if (r.status !== 0) throw new Error(`hosts.sh ${args.join(" ")} failed: ${r.stderr}${r.stdout}`);
-  return r.stdout.trim();
-}
-
-function ssh(ip: string, script: string) {
-  return sh("ssh", ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-i", hosts("key"), `root@${ip}`, script]);
-}
+const ssh = (ip: string, script: string) => hosts.ssh(ip, script);
 
 function sshOk(ip: string, script: string): string {
   const r = ssh(ip, script);
@@ -93,21 +80,10 @@ function makeMirror() {
 
 beforeAll(() => {
   makeMirror();
-  hosts("up", tag, String(net), "3");
-  pulumiOk(["stack", "init", stack], opts);
-  const set: string[] = ["config", "set-all", "--stack", stack, "--path", "--plaintext", `sshKeyFile=${hosts("key")}`, "--plaintext", `artifactsDir=${mirror}`];
-  names.forEach((n, i) => set.push("--plaintext", `hosts[${i}].name=${n}`, "--plaintext", `hosts[${i}].zone=${zones[i]}`, "--plaintext", `hosts[${i}].privateIp=${ips[i]}`));
-  pulumiOk(set, opts);
+  hosts.setUp(stack, [`artifactsDir=${mirror}`]);
 });
 
-afterAll(() => {
-  removeStack(stack, opts);
-  try {
-    hosts("down", tag);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-});
+afterAll(() => hosts.tearDown(stack, work));
 
 test("a control plane on Debian's etcd 3.4.23 moves to the pinned etcd member by member: same cluster, every object, the API answering", async () => {
   pulumiOk(["config", "set", "--stack", stack, "etcdVersion", OLD], opts);
@@ -128,39 +104,11 @@ test("a control plane on Debian's etcd 3.4.23 moves to the pinned etcd member by
   expect(idBefore).toMatch(/^\d+$/);
 
   // A client polling once a second through any master, as every node's master proxy does.
-  const stop = path.join(work, "poll.stop");
-  const pollLog = path.join(work, "poll.log");
-  const poller = spawn(
-    "bash",
-    [
-      "-c",
-      [
-        "ok=0; failed=0",
-        `while [ ! -f ${stop} ]; do`,
-        "  good=0",
-        `  for ip in ${ips.join(" ")}; do`,
-        `    if ${kubectlBin} --kubeconfig ${kubeconfig} --request-timeout=3s --server https://$ip:6443 get configmap keep-7 >/dev/null 2>&1; then good=1; break; fi`,
-        "  done",
-        "  if [ $good = 1 ]; then ok=$((ok+1)); else failed=$((failed+1)); fi",
-        "  sleep 1",
-        "done",
-        `echo "$ok $failed" > ${pollLog}`,
-      ].join("\n"),
-    ],
-    { stdio: "ignore" },
-  );
-  const polled = new Promise<void>((r) => poller.on("close", () => r()));
-
   pulumiOk(["config", "rm", "--stack", stack, "etcdVersion"], opts); // the pinned release
   const started = Date.now();
-  let up: string;
-  try {
-    up = pulumiOk(["up", "--yes", "--stack", stack], opts);
-  } finally {
-    fs.writeFileSync(stop, "");
-    await polled;
-  }
-  const [ok, failed] = fs.readFileSync(pollLog, "utf8").trim().split(" ").map(Number);
+  const { ok, failed, result: up } = await whilePolling({ kubectl: kubectlBin, kubeconfig, servers: ips.map((ip) => `https://${ip}:6443`), object: "configmap keep-7", dir: work }, () =>
+    pulumiOk(["up", "--yes", "--stack", stack], opts),
+  );
   console.log(`etcd ${OLD} -> ${versions.etcdUpgradeSteps.join(" -> ")} -> ${versions.etcd}, member by member: ${((Date.now() - started) / 1000).toFixed(0)} s; the API answered ${ok} polls and failed ${failed}`);
 
   // Each master stepped in turn: all to 3.5, then all to 3.6 (the order in Pulumi's log).

@@ -13,7 +13,6 @@
 //    (drains and deletes) only those.
 //  - one worker reloaded and another replaced through the spec's counters: only they
 //    change, each drained before its kubelet restarts, the second after the first is back.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,6 +25,7 @@ import { labSpecCopy } from "./lib/labSpec";
 import { crashHost } from "../../components/infra/lab/crash";
 import { publicAnswerer } from "../../components/infra/lab/probe";
 import { restoreBackup, takeBackup } from "../../components/cli/backup";
+import { whilePolling } from "./lib/apiPoller";
 import { pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, ssh as sshAs, until } from "./lib/shell";
 
@@ -625,28 +625,11 @@ test("a new masters' flavor replaces every master host, one at a time: same etcd
   expect(idBefore).toMatch(/^\d+$/);
 
   // A client polling once a second through any master, as every node's master proxy does.
-  const stop = path.join(work, "poll.stop");
-  const pollLog = path.join(work, "poll.log");
-  const poller = spawn("bash", ["-c", [
-    "ok=0; failed=0",
-    `while [ ! -f ${stop} ]; do`,
-    "  good=0",
-    `  for ip in ${masterIps.join(" ")}; do`,
-    `    if ${kubectlBin} --kubeconfig ${kubeconfig} --request-timeout=3s --server https://$ip:6443 get configmap keep-7 >/dev/null 2>&1; then good=1; break; fi`,
-    "  done",
-    "  if [ $good = 1 ]; then ok=$((ok+1)); else failed=$((failed+1)); fi",
-    "  sleep 1",
-    "done",
-    `echo "$ok $failed" > ${pollLog}`,
-  ].join("\n")], { stdio: "ignore" });
-  const polled = new Promise<void>((r) => poller.on("close", () => r()));
-
   mastersFlavor = "lab.v1x1";
   writeSpec(1);
-  const up = pulumiOk(["up", "--yes", "--stack", stack], opts);
-  fs.writeFileSync(stop, "");
-  await polled;
-  const [ok, failed] = fs.readFileSync(pollLog, "utf8").trim().split(" ").map(Number);
+  const { ok, failed, result: up } = await whilePolling({ kubectl: kubectlBin, kubeconfig, servers: masterIps.map((ip) => `https://${ip}:6443`), object: "configmap keep-7", dir: work }, () =>
+    pulumiOk(["up", "--yes", "--stack", stack], opts),
+  );
   console.log(`masters replaced: the API answered ${ok} polls and failed ${failed} during the change`);
 
   // One LabHost update per master, each a new machine (new host key), in order.
