@@ -30,3 +30,4 @@ export const sshPrivateKey = cluster.sshPrivateKey; // a secret
 // `npm run backup` / `npm run restore -- FILE` (docs/backup.md) read these two.
 export const backup = cluster.backup;
 export const backupIdentity = cluster.backupIdentity; // a secret
+export const backupTargetPublicKey = cluster.backupTargetPublicKey; // authorize it on backup.target

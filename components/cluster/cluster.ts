@@ -147,6 +147,8 @@ export class Cluster extends pulumi.ComponentResource {
   readonly backup?: pulumi.Output<BackupInfo>;
   /** The age identity that decrypts the backups (a secret): keep a copy outside the stack. */
   readonly backupIdentity?: pulumi.Output<string>;
+  /** With a backup target: the public key to authorize there (the masters copy every backup with it). */
+  readonly backupTargetPublicKey?: pulumi.Output<string>;
   private readonly _kubeconfig?: pulumi.Output<string>;
   private readonly _provider?: k8s.Provider;
 
@@ -312,6 +314,7 @@ export class Cluster extends pulumi.ComponentResource {
       this.apiServerEndpoints = controlPlane.apiServerEndpoints;
       this.backup = controlPlane.backupInfo;
       this.backupIdentity = controlPlane.backupIdentity;
+      this.backupTargetPublicKey = controlPlane.backupTargetPublicKey;
       this.privateEndpoint = controlPlane.privateEndpoint;
       this.publicEndpoint = controlPlane.publicEndpoint;
 

@@ -32,7 +32,16 @@ export function controlPlaneInputs(spec: ClusterSpec, masters: ProvisionedHost[]
       ...(spec.serviceEndpoints.public && first.publicIp ? { public: { host: first.publicIp, port: apiServerPort } } : {}),
     },
     publicAllowlist: spec.serviceEndpoints.publicAllowlist,
-    ...(spec.backup.enabled ? { backup: { everyHours: spec.backup.everyHours, keep: spec.backup.keep, ...(spec.backup.directory ? { directory: spec.backup.directory } : {}) } } : {}),
+    ...(spec.backup.enabled
+      ? {
+          backup: {
+            everyHours: spec.backup.everyHours,
+            keep: spec.backup.keep,
+            ...(spec.backup.directory ? { directory: spec.backup.directory } : {}),
+            ...(spec.backup.target ? { target: spec.backup.target } : {}),
+          },
+        }
+      : {}),
   };
 }
 

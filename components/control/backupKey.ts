@@ -37,4 +37,44 @@ export class BackupKey extends pulumi.dynamic.Resource {
   }
 }
 
-export const __test = { backupKeyProvider };
+/**
+ * The masters' SSH key to the backup target (render/backup.ts, BackupTarget): an
+ * ed25519 key made once by `ssh-keygen` on the machine running Pulumi, kept in
+ * state. Its own key, not the one Pulumi reaches the hosts with: the target only
+ * ever authorizes the public half, and a master holds no key that opens another
+ * host. The private half reaches the masters as a secret file (0600, root's).
+ */
+const backupTargetKeyProvider: pulumi.dynamic.ResourceProvider = {
+  async diff() {
+    return { changes: false };
+  },
+
+  async create(inputs: { comment: string }) {
+    const cp = require("child_process") as typeof import("child_process");
+    const crypto = require("crypto") as typeof import("crypto");
+    const fs = require("fs") as typeof import("fs");
+    const os = require("os") as typeof import("os");
+    const path = require("path") as typeof import("path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-target-key-"));
+    try {
+      const file = path.join(dir, "id");
+      const gen = cp.spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", inputs.comment, "-f", file], { encoding: "utf8" });
+      if (gen.error || gen.status !== 0) throw new Error(`ssh-keygen failed (${gen.error?.message ?? gen.stderr.trim()}): the backup target key needs Debian's openssh-client on the machine running Pulumi`);
+      return { id: crypto.randomBytes(8).toString("hex"), outs: { comment: inputs.comment, privateKey: fs.readFileSync(file, "utf8"), publicKey: fs.readFileSync(`${file}.pub`, "utf8").trim() } };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export class BackupTargetKey extends pulumi.dynamic.Resource {
+  /** OpenSSH private key (a secret): on the masters only. */
+  declare readonly privateKey: pulumi.Output<string>;
+  /** "ssh-ed25519 AAAA... <comment>": authorize it on the backup target. */
+  declare readonly publicKey: pulumi.Output<string>;
+  constructor(name: string, args: { comment: string }, opts?: pulumi.CustomResourceOptions) {
+    super(backupTargetKeyProvider, name, { comment: args.comment, privateKey: undefined, publicKey: undefined }, { ...opts, additionalSecretOutputs: ["privateKey"] }, "keelson:backup", "BackupTargetKey");
+  }
+}
+
+export const __test = { backupKeyProvider, backupTargetKeyProvider };

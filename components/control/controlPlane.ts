@@ -34,8 +34,8 @@ import {
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { BackupKey } from "./backupKey";
-import { AGE, BACKUP_UNIT, backupFiles, validateBackupSchedule, validateBackupSettings, type BackupSettings } from "./render/backup";
+import { BackupKey, BackupTargetKey } from "./backupKey";
+import { AGE, BACKUP_UNIT, backupFiles, validateBackupSchedule, validateBackupSettings, validateBackupTarget, type BackupSettings, type BackupTarget } from "./render/backup";
 import { AUDIT_LOG, kubeconfigPath } from "./render/paths";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
 import { etcdOwnershipScript } from "./render/etcd";
@@ -72,6 +72,8 @@ export interface ControlPlaneArgs {
     directory?: string;
     /** age on the machine running Pulumi, pushed to masters; default Debian's. */
     ageBinary?: string;
+    /** An SSH host every backup is copied to from the master that takes it (render/backup.ts). */
+    target?: BackupTarget;
   };
 }
 
@@ -92,6 +94,8 @@ const DEBIAN_AGE = "/usr/bin/age";
 /** What every master needs for backups: the settings (with the key's recipient) and the age binary to push. */
 interface MasterBackup {
   settings: pulumi.Output<BackupSettings>;
+  /** The masters' key to the backup target (a secret), when there is a target. */
+  targetKey?: pulumi.Output<string>;
   age: { asset: pulumi.asset.FileAsset; path: string };
 }
 
@@ -265,7 +269,10 @@ export class MasterBootstrap extends pulumi.ComponentResource {
         host,
         {
           create: applyCommand(`${BACKUP_UNIT}.timer`, { before: `install -m 0755 ${backup.age.path} ${AGE}` }),
-          stdin: backup.settings.apply((b) => bundleStdin(backupFiles(spec, member, b))),
+          // A secret when it carries the masters' key to the target.
+          stdin: backup.targetKey
+            ? pulumi.secret(pulumi.all([backup.settings, backup.targetKey]).apply(([b, key]) => bundleStdin(backupFiles(spec, member, b, key))))
+            : backup.settings.apply((b) => bundleStdin(backupFiles(spec, member, b))),
         },
         { ...child, dependsOn: [this.etcdReady, age] },
       );
@@ -298,6 +305,10 @@ export class ControlPlane extends pulumi.ComponentResource {
   readonly backupInfo?: pulumi.Output<BackupInfo>;
   /** The age identity that decrypts the backups (a secret; when the cluster has backups). */
   readonly backupIdentity?: pulumi.Output<string>;
+  /** The masters' key to the backup target (when there is one). */
+  readonly backupTargetKey?: BackupTargetKey;
+  /** Authorize this on the backup target (~user/.ssh/authorized_keys): the masters log in with it. */
+  readonly backupTargetPublicKey?: pulumi.Output<string>;
 
   constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is validated before the first resource is registered.
@@ -305,6 +316,7 @@ export class ControlPlane extends pulumi.ComponentResource {
     const ageBinary = args.backup?.ageBinary ?? DEBIAN_AGE;
     if (args.backup) {
       validateBackupSchedule(args.backup);
+      if (args.backup.target) validateBackupTarget(args.backup.target, "controlPlane.backup.target");
       if (!fs.existsSync(ageBinary)) throw new Error(`controlPlane.backup.ageBinary: ${ageBinary} does not exist (install Debian's age package, or turn backups off)`);
     }
     super("keelson:control:ControlPlane", name, { clusterName: spec.clusterName, kubernetesVersion: spec.kubernetesVersion, masters: spec.masters.map((m) => m.name) }, opts);
@@ -351,8 +363,14 @@ export class ControlPlane extends pulumi.ComponentResource {
       const sha = crypto.createHash("sha256").update(fs.readFileSync(ageBinary)).digest("hex").slice(0, 16);
       this.backupKey = new BackupKey(`${name}-backup-key`, { parent: this });
       this.backupIdentity = pulumi.secret(this.backupKey.identity);
+      const target = args.backup.target;
+      if (target) {
+        this.backupTargetKey = new BackupTargetKey(`${name}-backup-target-key`, { comment: `keelson-backup@${spec.clusterName}` }, { parent: this });
+        this.backupTargetPublicKey = this.backupTargetKey.publicKey;
+      }
       backup = {
-        settings: this.backupKey.recipient.apply((recipient) => validateBackupSettings({ everyHours, keep, recipient })),
+        settings: this.backupKey.recipient.apply((recipient) => validateBackupSettings({ everyHours, keep, recipient, ...(target ? { target } : {}) })),
+        targetKey: this.backupTargetKey?.privateKey,
         age: { asset: new pulumi.asset.FileAsset(ageBinary), path: `${ARTIFACT_DIR}/age-${sha}` },
       };
       const directory = args.backup.directory ?? path.join(".keelson", "backups", pulumi.getStack());

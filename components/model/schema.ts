@@ -10,7 +10,7 @@ import { CalicoRuleSchema } from "./calicoRules";
 import { kubernetesVersionProblem } from "./kubernetesVersions";
 import { LIMITS, SPECIAL_KEYS } from "./limits";
 import { selectorProblem } from "./selector";
-import { BACKUP_INTERVALS } from "../control/render/backup";
+import { BACKUP_INTERVALS, validateBackupTarget } from "../control/render/backup";
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const dnsLabel = (max: number) =>
@@ -287,6 +287,28 @@ const BackupSchema = z.strictObject({
   keep: z.number().int().min(1).max(1000).default(21),
   /** Where `keelson backup` collects them on the machine running Pulumi (default: .keelson/backups/<stack>). */
   directory: z.string().min(1).max(4096).refine((d) => !d.includes("\0"), { error: "must not contain a NUL character" }).optional(),
+  /**
+   * An SSH host every backup is copied to by the master that takes it (off the
+   * masters): authorize the stack output `backupTargetPublicKey` there. The host's
+   * key is pinned, never trusted on first use.
+   */
+  target: z
+    .strictObject({
+      host: z.string().max(253),
+      port: z.number().int().default(22),
+      user: z.string().max(32).default("root"),
+      path: z.string().max(4096),
+      hostKey: z.string().max(8300),
+    })
+    .superRefine((t, ctx) => {
+      try {
+        validateBackupTarget(t, "target");
+      } catch (e) {
+        const m = /^target\.(\w+): (.*)$/s.exec((e as Error).message);
+        ctx.addIssue({ code: "custom", path: m ? [m[1]] : [], message: m ? m[2] : (e as Error).message });
+      }
+    })
+    .optional(),
 });
 
 export const ClusterSpecSchema = z.strictObject({

@@ -173,3 +173,40 @@ test("backup and restore: an encrypted backup collected off the masters brings b
   // Pulumi's view is untouched: nothing to do after a restore.
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
+
+test("a backup target: every backup is copied to an SSH host whose key is pinned, with retention there; a host with another key is refused", () => {
+  // A real SSH host on the lab's private network: here the third master plays it (root's
+  // authorized_keys gets the masters' target key; a real target would be a host of its own).
+  const host = privateIps[2];
+  const dir = "/var/lib/keelson-backup-target";
+  const hostKey = (ip: string) => ssh(ip, "cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub").stdout.trim();
+  const setTarget = (key: string) =>
+    pulumiOk(["config", "set-all", "--stack", stack, "--path", "--plaintext", `backupTarget.host=${host}`, "--plaintext", "backupTarget.port=22", "--plaintext", "backupTarget.user=root", "--plaintext", `backupTarget.path=${dir}`, "--plaintext", `backupTarget.hostKey=${key}`], opts);
+  setTarget(hostKey(host));
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  const pub = JSON.parse(pulumiOk(["stack", "output", "--json", "--stack", stack], opts)).backupTargetPublicKey as string;
+  expect(pub).toMatch(/^ssh-ed25519 \S+ keelson-backup@cplab$/);
+  expect(ssh(host, `echo '${pub}' >> /root/.ssh/authorized_keys`).status).toBe(0);
+
+  const taken: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    taken.push(takeBackup(outputs.backup, outputs.sshPrivateKey, work, () => {}).taken);
+    sh("sleep", ["1"]); // names carry the second they were taken in
+  }
+  const there = ssh(host, `ls -1 ${dir}`).stdout.trim().split("\n");
+  // keep is 5: the five newest, byte for byte what the machine running Pulumi collected.
+  expect(there.sort()).toEqual(taken.slice(1).sort());
+  const local = path.join(work, ".keelson", "backups", stack, taken[5]);
+  const remoteSum = ssh(host, `sha256sum ${dir}/${taken[5]}`).stdout.split(" ")[0];
+  expect(remoteSum).toBe(sh("sha256sum", [local]).stdout.split(" ")[0]);
+  expect(ssh(host, `stat -c %a ${dir}/${taken[5]}`).stdout.trim()).toBe("600");
+
+  // Another host's key pinned: ssh refuses the host, nothing is copied, and the backup says why.
+  setTarget(hostKey(privateIps[1]));
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  expect(() => takeBackup(outputs.backup, outputs.sshPrivateKey, work, () => {})).toThrow(/Host key verification failed[\s\S]*to the backup target root@.*:22 failed; it stays in \/var\/lib\/keelson\/backups on this master/);
+  expect(ssh(host, `ls -1 ${dir}`).stdout.trim().split("\n").sort()).toEqual(there.sort());
+  setTarget(hostKey(host));
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
+});

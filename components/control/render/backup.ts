@@ -38,6 +38,23 @@ export const BACKUP_UNIT = "keelson-etcd-backup";
 /** Hours between scheduled backups: divisors of 24, so the times are the same every day. */
 export const BACKUP_INTERVALS = [1, 2, 3, 4, 6, 8, 12, 24] as const;
 
+/**
+ * An SSH host the masters copy every backup they take to (off the masters, as
+ * IBM Cloud keeps its managed masters' backups): the file stays age-encrypted, so
+ * the host never holds anything it could read. The masters log in with a key of
+ * their own (BackupTargetKey, its public half to authorize there) and check the
+ * host's key against `hostKey`, never trusting on first use.
+ */
+export interface BackupTarget {
+  host: string;
+  port: number;
+  user: string;
+  /** Absolute folder on the host (made if missing); it keeps the newest `keep` backups too. */
+  path: string;
+  /** The host's public key as in its /etc/ssh/ssh_host_*_key.pub: "ssh-ed25519 AAAA...". */
+  hostKey: string;
+}
+
 export interface BackupSettings {
   /** Hours between scheduled backups (BACKUP_INTERVALS). */
   everyHours: number;
@@ -45,10 +62,27 @@ export interface BackupSettings {
   keep: number;
   /** The age recipient (public key) backups are encrypted to. */
   recipient: string;
+  /** Where each backup is copied after it is taken; none when absent. */
+  target?: BackupTarget;
 }
+
+/** The masters' key to the backup target and its known_hosts (root's alone). */
+export const BACKUP_TARGET_DIR = "/etc/keelson/backup-target";
 
 /** A backup file's name: the cluster, when (UTC, sortable), and the member that took it. */
 export const BACKUP_FILE_PATTERN = /^([a-z0-9-]+)-(\d{8}T\d{6}Z)-([a-z0-9-]+)\.tar\.age$/;
+
+/** Checked before any resource is created: every field ends up in a shell line on the masters. */
+export function validateBackupTarget(t: BackupTarget, field = "backup.target"): BackupTarget {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(t.host)) throw new Error(`${field}.host: ${JSON.stringify(t.host)} must be a host name or an IPv4 address`);
+  if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new Error(`${field}.port: ${t.port} must be an integer from 1 to 65535`);
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(t.user)) throw new Error(`${field}.user: ${JSON.stringify(t.user)} must be a user name (lowercase letters, digits, '_' and '-')`);
+  if (!/^\/[A-Za-z0-9._/-]{0,4095}$/.test(t.path) || t.path.split("/").includes("..")) throw new Error(`${field}.path: ${JSON.stringify(t.path)} must be an absolute path of letters, digits, '.', '_', '-' and '/', without '..'`);
+  if (!/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]{16,8192}={0,3}$/.test(t.hostKey)) {
+    throw new Error(`${field}.hostKey: must be the host's public key as its /etc/ssh/ssh_host_*_key.pub has it ("ssh-ed25519 AAAA..."), without the comment`);
+  }
+  return t;
+}
 
 /** The schedule alone: checked before any resource is created (the recipient exists only later). */
 export function validateBackupSchedule(b: Pick<BackupSettings, "everyHours" | "keep">): void {
@@ -62,6 +96,7 @@ export function validateBackupSettings(b: BackupSettings): BackupSettings {
   validateBackupSchedule(b);
   // age X25519 recipients are Bech32: "age1" and 58 characters of its alphabet.
   if (!/^age1[02-9ac-hj-np-z]{58}$/.test(b.recipient)) throw new Error(`controlPlane.backup.recipient: ${JSON.stringify(b.recipient)} is not an age X25519 recipient (age1...)`);
+  if (b.target) validateBackupTarget(b.target, "controlPlane.backup.target");
   return b;
 }
 
@@ -72,12 +107,14 @@ export function backupCalendar(everyHours: number): string {
 
 function backupScript(s: ControlPlaneSpec, m: MasterIdentity, b: BackupSettings): string {
   const ctl = `${etcdctl(["https://127.0.0.1:2379"])} --command-timeout=60s`;
+  const retained = `^${s.clusterName}-[0-9]{8}T[0-9]{6}Z-.*\\.tar\\.age$`;
   return `#!/bin/sh
 # keelson-etcd-backup [--any]: an encrypted backup of etcd, the PKI and the
 # secrets-encryption config of cluster ${s.clusterName} into ${BACKUP_DIR}.
 # Without --any only the etcd leader takes one. Prints the file it wrote.
 set -eu
 umask 077
+copied=0
 ctl() { ${ctl} "$@"; }
 if [ "\${1:-}" != "--any" ]; then
   # "MemberID" and "Leader" of the local member (etcdctl -w fields).
@@ -99,8 +136,38 @@ printf 'cluster=%s\\nmember=%s\\ntaken=%s\\n' '${s.clusterName}' '${etcdMemberNa
 tar -C "$tmp" -cf - . | ${AGE} -r '${b.recipient}' -o "${BACKUP_DIR}/.$name.part"
 mv "${BACKUP_DIR}/.$name.part" "${BACKUP_DIR}/$name"
 # Retention: the newest ${b.keep} (names sort by time).
-ls -1 ${BACKUP_DIR} | grep -E '^${s.clusterName}-[0-9]{8}T[0-9]{6}Z-.*\\.tar\\.age$' | sort | head -n -${b.keep} | while read -r old; do rm -f "${BACKUP_DIR}/$old"; done
-echo "${BACKUP_DIR}/$name"
+ls -1 ${BACKUP_DIR} | grep -E '${retained}' | sort | head -n -${b.keep} | while read -r old; do rm -f "${BACKUP_DIR}/$old"; done
+${b.target ? targetCopy(b.target, b.keep, retained) : ""}echo "${BACKUP_DIR}/$name"
+exit $copied
+`;
+}
+
+/**
+ * Copies the new backup to the target over one SSH connection (made, written
+ * under a temporary name, renamed, retention applied there), host key checked
+ * against the pinned one. A failed copy leaves the backup on this master, says
+ * why, and makes the tool exit 1 after printing the file (so `keelson backup`
+ * and the timer's unit both show it).
+ */
+function targetCopy(t: BackupTarget, keep: number, retained: string): string {
+  const known = `${BACKUP_TARGET_DIR}/known_hosts`;
+  const ssh = [
+    "ssh -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=yes",
+    `-o UserKnownHostsFile=${known} -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes -i ${BACKUP_TARGET_DIR}/id -p ${t.port} ${t.user}@${t.host}`,
+  ].join(" ");
+  const remote = [
+    `umask 077 && mkdir -p ${t.path}`,
+    `cat > ${t.path}/.$name.part`,
+    `mv ${t.path}/.$name.part ${t.path}/$name`,
+    `cd ${t.path} && ls -1 | grep -E '${retained}' | sort | head -n -${keep} | while read -r old; do rm -f \\"\\$old\\"; done`,
+  ].join(" && ");
+  return `# A copy off the masters: ${t.user}@${t.host}:${t.path}.
+if ${ssh} "${remote}" < "${BACKUP_DIR}/$name"; then
+  echo "copied to ${t.user}@${t.host}:${t.path}/$name" >&2
+else
+  echo "copying $name to the backup target ${t.user}@${t.host}:${t.port} failed; it stays in ${BACKUP_DIR} on this master" >&2
+  copied=1
+fi
 `;
 }
 
@@ -174,8 +241,9 @@ esac
 }
 
 /** What a master holds for backups and restores: the two tools, the backup service and its timer. */
-export function backupFiles(s: ControlPlaneSpec, m: MasterIdentity, b: BackupSettings): HostFile[] {
+export function backupFiles(s: ControlPlaneSpec, m: MasterIdentity, b: BackupSettings, targetKey?: string): HostFile[] {
   validateBackupSettings(b);
+  if (b.target && !targetKey) throw new Error("controlPlane.backup.target: the masters' key to the target is missing");
   const service = renderUnit({
     description: `Encrypted etcd backup of cluster ${s.clusterName} (the leader takes it)`,
     after: ["etcd.service"],
@@ -200,5 +268,12 @@ export function backupFiles(s: ControlPlaneSpec, m: MasterIdentity, b: BackupSet
     { path: RESTORE_TOOL, mode: "0700", content: restoreScript(s, m) },
     { path: `${UNIT_DIR}/${BACKUP_UNIT}.service`, mode: "0644", content: service },
     { path: `${UNIT_DIR}/${BACKUP_UNIT}.timer`, mode: "0644", content: timer },
+    ...(b.target
+      ? [
+          { path: `${BACKUP_TARGET_DIR}/id`, mode: "0600", content: targetKey!.endsWith("\n") ? targetKey! : `${targetKey}\n` },
+          // For port 22 ssh looks the host up by its name alone; otherwise as [host]:port.
+          { path: `${BACKUP_TARGET_DIR}/known_hosts`, mode: "0644", content: `${b.target.port === 22 ? b.target.host : `[${b.target.host}]:${b.target.port}`} ${b.target.hostKey}\n` },
+        ]
+      : []),
   ];
 }

@@ -14,9 +14,11 @@ import { beyondRetention, clusterBackups, openBackup } from "../../../components
 import {
   AGE,
   BACKUP_DIR,
+  BACKUP_TARGET_DIR,
   BACKUP_FILE_PATTERN,
   BACKUP_TOOL,
   RESTORE_TOOL,
+  type BackupTarget,
   backupCalendar,
   backupFiles,
   validateBackupSettings,
@@ -60,7 +62,15 @@ echo "systemctl $*" >> "$STATE/calls"
 case "$1" in is-active) [ -f "$STATE/etcd-running" ] ;; esac
 `;
 
-function setup(keep = 3) {
+/** ssh stand-in: runs the remote command here (it is sh either way), unless $STATE/ssh-fails says the host key did not match. */
+const FAKE_SSH = `#!/bin/sh
+echo "ssh $*" >> "$STATE/calls"
+if [ -f "$STATE/ssh-fails" ]; then echo "Host key verification failed." >&2; exit 255; fi
+for a; do last=$a; done
+exec sh -c "$last"
+`;
+
+function setup(keep = 3, target?: BackupTarget) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-backup-"));
   const bin = path.join(root, "bin");
   fs.mkdirSync(bin);
@@ -70,6 +80,7 @@ function setup(keep = 3) {
   fs.writeFileSync(path.join(bin, "date"), FAKE_DATE, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, "systemctl"), FAKE_SYSTEMCTL, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, "chown"), FAKE_CHOWN, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, "ssh"), FAKE_SSH, { mode: 0o755 });
   fs.writeFileSync(path.join(root, "leader"), "22");
   fs.mkdirSync(path.join(root, "pki", "etcd"), { recursive: true });
   fs.writeFileSync(path.join(root, "pki", "ca.key"), "CA-KEY");
@@ -86,7 +97,7 @@ function setup(keep = 3) {
     [MEMBERSHIP_ENV, path.join(root, "membership.env")],
     [ETCD_DATA_DIR, path.join(root, "etcd")],
   ];
-  const files = backupFiles(spec, m1, { everyHours: 8, keep, recipient: key.recipient });
+  const files = backupFiles(spec, m1, { everyHours: 8, keep, recipient: key.recipient, ...(target ? { target } : {}) }, target ? "TARGET-KEY" : undefined);
   const tool = (p: string) => {
     let text = files.find((f) => f.path === p)!.content;
     for (const [from, to] of moves) text = text.split(from).join(to);
@@ -96,7 +107,7 @@ function setup(keep = 3) {
   };
   const env = { ...process.env, STATE: root, PATH: `${bin}:${process.env.PATH}` };
   const run = (file: string, ...args: string[]) => spawnSync("sh", [file, ...args], { env, encoding: "utf8" });
-  return { root, key, backup: tool(BACKUP_TOOL), restore: tool(RESTORE_TOOL), run, backups: () => fs.readdirSync(path.join(root, "backups")).filter((f) => !f.startsWith(".")) };
+  return { root, key, files, backup: tool(BACKUP_TOOL), restore: tool(RESTORE_TOOL), run, backups: () => fs.readdirSync(path.join(root, "backups")).filter((f) => !f.startsWith(".")) };
 }
 
 // Needs Debian's age (the runner installs it with the other packages).
@@ -138,6 +149,36 @@ describe("keelson-etcd-backup and keelson-etcd-restore", () => {
     expect(fs.readFileSync(path.join(out, "backup", "enc.yaml"), "utf8")).toBe("ENCRYPTION-CONFIG");
     const other = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-open-"));
     expect(() => openBackup(file, keyPair().identity, other)).toThrow(/cannot be decrypted with this stack's backup identity/);
+  });
+
+  test("with a target, every backup is copied there over ssh (host key pinned), with retention there too; a failed copy says so and exits 1", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-target-"));
+    const target = { host: "10.9.0.5", port: 2222, user: "backup", path: path.join(dir, "keelson"), hostKey: `ssh-ed25519 ${"A".repeat(68)}` };
+    const t = setup(2, target);
+    for (let i = 0; i < 3; i++) {
+      const r = t.run(t.backup, "--any");
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/^copied to backup@10\.9\.0\.5:.*\.tar\.age\n$/);
+    }
+    const there = fs.readdirSync(target.path).sort();
+    expect(there).toEqual(t.backups().sort()); // the same newest two, no partial file left
+    expect(there).toHaveLength(2);
+    for (const n of there) expect(fs.readFileSync(path.join(target.path, n)).equals(fs.readFileSync(path.join(t.root, "backups", n)))).toBe(true);
+    const call = fs.readFileSync(path.join(t.root, "calls"), "utf8").split("\n").find((l) => l.startsWith("ssh "))!;
+    for (const o of ["-o StrictHostKeyChecking=yes", `-o UserKnownHostsFile=${BACKUP_TARGET_DIR}/known_hosts`, `-i ${BACKUP_TARGET_DIR}/id`, "-p 2222 backup@10.9.0.5"]) expect(call).toContain(o);
+    // The masters hold the key (root's alone) and the pinned host key, as ssh looks a non-22 port up.
+    expect(t.files.find((f) => f.path === `${BACKUP_TARGET_DIR}/id`)).toMatchObject({ mode: "0600", content: "TARGET-KEY\n" });
+    expect(t.files.find((f) => f.path === `${BACKUP_TARGET_DIR}/known_hosts`)!.content).toBe(`[10.9.0.5]:2222 ${target.hostKey}\n`);
+
+    fs.writeFileSync(path.join(t.root, "ssh-fails"), "");
+    const failed = t.run(t.backup, "--any");
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain("Host key verification failed.");
+    expect(failed.stderr).toMatch(/copying .*\.tar\.age to the backup target backup@10\.9\.0\.5:2222 failed; it stays in .* on this master/);
+    const kept = failed.stdout.trim().split("\n").pop()!;
+    expect(fs.existsSync(kept)).toBe(true); // taken, printed, kept on the master
+    expect(fs.readdirSync(target.path)).not.toContain(path.basename(kept));
+    expect(() => backupFiles(spec, m1, { everyHours: 8, keep: 2, recipient: t.key.recipient, target })).toThrow(/key to the target is missing/);
   });
 
   test("retention keeps the newest `keep` backups", () => {
@@ -218,5 +259,19 @@ describe("backup settings and file names", () => {
     expect(clusterBackups(names, "c1")).toEqual([names[1], names[5], names[0]]);
     expect(beyondRetention(names, "c1", 2)).toEqual([names[1]]);
     expect(beyondRetention(names, "c1", 5)).toEqual([]);
+  });
+});
+
+describe("the masters' key to the backup target", () => {
+  test("an ed25519 key pair from ssh-keygen, the private half OpenSSH's format; never replaced", async () => {
+    const { __test } = await import("../../../components/control/backupKey");
+    const made = await __test.backupTargetKeyProvider.create!({ comment: "keelson-backup@mycluster" });
+    expect(made.outs.publicKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/]{68} keelson-backup@mycluster$/);
+    expect(made.outs.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+\n-----END OPENSSH PRIVATE KEY-----\n$/);
+    // The public half is derived from the private one (ssh-keygen -y agrees).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-key-"));
+    fs.writeFileSync(path.join(dir, "id"), made.outs.privateKey, { mode: 0o600 });
+    expect(spawnSync("ssh-keygen", ["-y", "-f", path.join(dir, "id")], { encoding: "utf8" }).stdout.trim().split(" ").slice(0, 2)).toEqual(made.outs.publicKey.split(" ").slice(0, 2));
+    expect((await __test.backupTargetKeyProvider.diff!("x", made.outs, { comment: "other" })).changes).toBe(false);
   });
 });
