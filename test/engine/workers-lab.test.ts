@@ -377,7 +377,14 @@ test("an Ingress with two hosts, TLS from a Secret, answers through every zone's
     } catch (e) {
       throw new Error(`${(e as Error).message} (last answer: ${throughAlb("internet", alb.ip!, "web.lab.example")}; web pods: ${web.join(" ")})\n${albReport(alb.name, alb.ip!)}`);
     }
-    expect(echo).toContain(throughAlb("internet", alb.ip!, "echo.lab.example"));
+    // Waited for too, as web is: echo-internal was made just now, and until the ALB has
+    // its endpoints it does not route the host (its 404). CI on 499e387 asked once and
+    // got that 404, right after web.lab.example answered through the same ALB.
+    try {
+      await until(`echo.lab.example through ${alb.name}`, 120, () => echo.includes(throughAlb("internet", alb.ip!, "echo.lab.example")));
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (last answer: ${throughAlb("internet", alb.ip!, "echo.lab.example")}; echo pods: ${echo.join(" ")})\n${albReport(alb.name, alb.ip!)}`);
+    }
   }
   // The Ingress reports the public ALBs' addresses; the private ALBs are off and answer nothing.
   await until("the Ingress status lists the ALBs", 60, () => kubectlOk("get", "ingress", "shop", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}").trim().split(" ").sort().join(",") === pub.map((a) => a.ip).sort().join(","));
