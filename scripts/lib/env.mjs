@@ -20,7 +20,6 @@ export const APT_PACKAGES = [
   "iptables", // lab: isolation rules in the router namespace
   "debootstrap", // lab: the host OS image
   "systemd-container", // lab: systemd-nspawn boots each host
-  "etcd-client", // tests: etcdctl against the control plane
   "age", // etcd backups: the key (age-keygen), the masters' encryption (its binary is pushed to them), restores
   "procps", // tests: process listings
   "psmisc", // lab cleanup: fuser
