@@ -188,14 +188,15 @@ async function main() {
         process.exitCode = run(process.execPath, [jest, "--ci", ...args], testEnv);
         return;
       }
-      // Unit tests in parallel, then engine tests two at a time. Each engine
+      // Unit tests two at a time (jest's default is one worker less than the
+      // cores: one, on the 2-core machines CI runs on), then engine tests two at a time. Each engine
       // file builds its stacks on address ranges of its own (test/engine/*: see
       // each file's ranges) and names everything after its stack, so two can
       // share the lab; the longest (workers-lab) runs beside the others instead
       // of after them.
       const totals = { passed: 0, failed: 0, skipped: 0 };
       let status = 0;
-      for (const [project, extra] of [["unit", []], ["engine", ["--maxWorkers=2"]]]) {
+      for (const [project, extra] of [["unit", ["--maxWorkers=2"]], ["engine", ["--maxWorkers=2"]]]) {
         const report = path.join(root, ".keelson", `jest-${project}.json`);
         fs.mkdirSync(path.dirname(report), { recursive: true });
         fs.rmSync(report, { force: true });
