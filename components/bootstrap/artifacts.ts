@@ -1,12 +1,12 @@
 // The artifact source abstraction: which resource puts binaries on a host.
 import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { ProvisionedHost } from "../infra/driver";
 import { hostCommand, hostCopy } from "./host/hostCommand";
+import { sha256OfFile } from "./fileDigest";
 import { VERSIONS, kubernetesRelease } from "../releases";
 import { ETCD_SERVER, downloadScript, etcdServerName, unpackAndInstallScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
 
@@ -68,18 +68,6 @@ function defaultSteps(etcdVersion: string): readonly string[] {
   return etcdVersion === VERSIONS.etcd ? VERSIONS.etcdUpgradeSteps : [];
 }
 
-const shaMemo = new Map<string, string>();
-function sha256File(file: string): string {
-  const st = fs.statSync(file);
-  const k = `${file}:${st.size}:${st.mtimeMs}`;
-  let v = shaMemo.get(k);
-  if (!v) {
-    v = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-    shaMemo.set(k, v);
-  }
-  return v;
-}
-
 function versionOf(src: { kubernetesVersion: string; etcdVersion: string; flannelVersion: string }, product: Product): string {
   return product === "kubernetes" ? src.kubernetesVersion : product === "etcd" ? src.etcdVersion : src.flannelVersion;
 }
@@ -112,7 +100,7 @@ export class LocalMirrorSource implements ArtifactSource {
   }
 
   refs(set: BinarySet): BinaryRef[] {
-    return setEntries(this, set).map((e) => toRef(e, sha256File(this.fileOf(e.product, e.file, e.version))));
+    return setEntries(this, set).map((e) => toRef(e, sha256OfFile(this.fileOf(e.product, e.file, e.version), path.join(this.dir, "sums"))));
   }
 
   /**
