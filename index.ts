@@ -21,6 +21,8 @@ export const topologyDiagram = diagramFile;
 export const hosts = cluster.hosts;
 export const portableSubnets = cluster.plannedPortableSubnets;
 export const loadBalancers = cluster.plannedLoadBalancers;
+/** Each of the spec's policies, what it became (NetworkPolicy, host rules) and where it is enforced. */
+export const networkPolicies = cluster.networkPolicies;
 export const kubeconfig = driver ? cluster.kubeconfig : undefined; // a secret
 export const apiServerEndpoints = cluster.apiServerEndpoints;
 export const privateEndpoint = cluster.privateEndpoint;

@@ -10,6 +10,8 @@ export const VERSIONS = {
   /** Older etcd servers a member steps through to reach `etcd`, one minor at a time (oldest first). */
   etcdUpgradeSteps: versions.etcdUpgradeSteps as readonly string[],
   flannel: versions.flannel,
+  /** kube-router, whose network policy controller enforces NetworkPolicy on every worker. */
+  kubeRouter: versions.kubeRouter,
   images: versions.images,
 } as const;
 

@@ -56,11 +56,12 @@ async function prepareOnce({ apt = true, kubernetes = false } = {}) {
   ensureNodeModules(root, say);
   const env = await pulumiEnv(root, say);
   if (kubernetes) {
-    // The binaries hosts get: Kubernetes, etcd and flannel from their Go modules.
+    // The binaries hosts get: Kubernetes, etcd, flannel and kube-router from their Go modules.
     // The images nodes run (pause, CoreDNS, agnhost) and the pod network agent, from their Go modules.
     const k8s = await import("../toolchain/kubernetes.mjs");
     const etcdBuild = await import("../toolchain/etcd.mjs");
     const images = await import("../toolchain/images.mjs");
+    const kubeRouter = await import("../toolchain/kube-router.mjs");
     // Side by side: the Kubernetes build (-p 2) and the image builds (-p 1, one Go
     // build at a time) share the Go caches, which are safe for concurrent builds, and
     // on a cold machine this keeps both cores busy through each other's downloads and links.
@@ -69,7 +70,7 @@ async function prepareOnce({ apt = true, kubernetes = false } = {}) {
     // cached) before the error surfaces, so a retry never races a build in progress.
     const settled = await Promise.allSettled([
       k8s.ensureKubernetes(),
-      etcdBuild.ensureEtcd().then(async (e) => [e, await images.ensureImages(), await images.ensureFlannel()]),
+      etcdBuild.ensureEtcd().then(async (e) => [e, await images.ensureImages(), await images.ensureFlannel(), await kubeRouter.ensureKubeRouter()]),
     ]);
     const failed = settled.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;

@@ -22,6 +22,7 @@ const KINDS: Record<string, ObjectResource> = {
   "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
   "apiextensions.k8s.io/v1/CustomResourceDefinition": k8s.apiextensions.v1.CustomResourceDefinition,
   "networking.k8s.io/v1/IngressClass": k8s.networking.v1.IngressClass,
+  "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
   "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
   "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
 };

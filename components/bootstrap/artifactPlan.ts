@@ -9,8 +9,11 @@
 // in place) and only after every checksum matched.
 import { ARTIFACT_DIR, BIN_DIR } from "./host/paths";
 
-/** kubernetes (control plane and node binaries), etcd, flannel (the pod network agent). */
-export type Product = "kubernetes" | "etcd" | "flannel";
+/** kubernetes (control plane and node binaries), etcd, flannel (the pod network agent), kube-router (the network policy agent). */
+export type Product = "kubernetes" | "etcd" | "flannel" | "kube-router";
+
+/** Every product, in the order binary sets list them. */
+export const PRODUCTS: readonly Product[] = ["kubernetes", "etcd", "flannel", "kube-router"];
 
 export interface BinaryRef {
   /** File name on the host, in /usr/local/bin. */
@@ -38,7 +41,7 @@ export const CONTROL_PLANE_BINARIES = {
   // and /usr/local/bin/etcd points at one of them (control/render/etcdRelease.ts).
   etcd: [ETCD_SERVER, "etcdctl", "etcdutl"],
 };
-export const NODE_BINARIES = { kubernetes: ["kubelet", "kube-proxy", "kubectl"], etcd: [] as string[], flannel: ["flanneld"] };
+export const NODE_BINARIES = { kubernetes: ["kubelet", "kube-proxy", "kubectl"], etcd: [] as string[], flannel: ["flanneld"], "kube-router": ["kube-router"] };
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -102,6 +105,8 @@ export function releaseUrl(r: Pick<BinaryRef, "name" | "product" | "version">, a
   if (r.product === "kubernetes") return `https://dl.k8s.io/release/${r.version}/bin/linux/${arch}/${r.name}`;
   // flannel publishes one static flanneld per architecture.
   if (r.product === "flannel") return `https://github.com/flannel-io/flannel/releases/download/${r.version}/flanneld-${arch}`;
+  // kube-router ships one tarball per architecture holding the binary (and its docs).
+  if (r.product === "kube-router") return `https://github.com/cloudnativelabs/kube-router/releases/download/${r.version}/kube-router_${r.version.slice(1)}_linux_${arch}.tar.gz`;
   // etcd ships one tarball holding etcd, etcdctl and etcdutl.
   return `https://github.com/etcd-io/etcd/releases/download/${r.version}/etcd-${r.version}-linux-${arch}.tar.gz`;
 }
@@ -123,7 +128,12 @@ export function downloadScript(refs: BinaryRef[], dir: string, opts: { arch?: st
   const arch = opts.arch ?? "amd64";
   const lines = ["set -eu", `mkdir -p ${dir}`, `cd ${dir}`];
   for (const r of refs.filter((r) => r.product !== "etcd")) {
-    lines.push(`curl -fsSL --retry 5 -o ${r.name} ${releaseUrl(r, arch)}`);
+    if (r.product === "kube-router") {
+      // The binary out of its release tarball; installScript then checks the binary's own pinned sum.
+      lines.push(`curl -fsSL --retry 5 ${releaseUrl(r, arch)} | tar -xzf - ${r.file ?? r.name}`);
+    } else {
+      lines.push(`curl -fsSL --retry 5 -o ${r.name} ${releaseUrl(r, arch)}`);
+    }
   }
   // One tarball per etcd release (the pinned one and each upgrade step's server).
   for (const version of [...new Set(refs.filter((r) => r.product === "etcd").map((r) => r.version))]) {

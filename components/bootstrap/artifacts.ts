@@ -8,13 +8,17 @@ import type { ProvisionedHost } from "../infra/driver";
 import { hostCommand, hostCopy } from "./host/hostCommand";
 import { sha256OfFile } from "./fileDigest";
 import { VERSIONS, kubernetesRelease } from "../releases";
-import { ETCD_SERVER, downloadScript, etcdServerName, unpackAndInstallScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
+import { ETCD_SERVER, PRODUCTS, downloadScript, etcdServerName, unpackAndInstallScript, stagingDir, artifactSetKey, type BinaryRef, type Product } from "./artifactPlan";
 
 export interface BinarySet {
   kubernetes: string[];
   etcd: string[];
   flannel?: string[];
+  "kube-router"?: string[];
 }
+
+/** The release of each product a source installs. */
+type Releases = { kubernetesVersion: string; etcdVersion: string; flannelVersion: string; kubeRouterVersion: string };
 
 
 /** One file of a set: the etcd server once per release a member may run (etcd-<version>), everything else once. */
@@ -27,8 +31,8 @@ interface SetEntry {
   version: string;
 }
 
-function setEntries(src: { kubernetesVersion: string; etcdVersion: string; etcdUpgradeSteps: readonly string[]; flannelVersion: string }, set: BinarySet): SetEntry[] {
-  return (["kubernetes", "etcd", "flannel"] as const).flatMap((product) =>
+function setEntries(src: Releases & { etcdUpgradeSteps: readonly string[] }, set: BinarySet): SetEntry[] {
+  return PRODUCTS.flatMap((product) =>
     (set[product] ?? []).flatMap((file) =>
       product === "etcd" && file === ETCD_SERVER
         ? [...src.etcdUpgradeSteps, src.etcdVersion].map((version) => ({ product, name: etcdServerName(version), file, version }))
@@ -48,6 +52,7 @@ export interface ArtifactSource {
   /** The older etcd servers hosts also get, to step a member up one minor at a time (oldest first). */
   readonly etcdUpgradeSteps: readonly string[];
   readonly flannelVersion: string;
+  readonly kubeRouterVersion: string;
   /** The binaries with their checksums, as this source knows them. */
   refs(set: BinarySet): BinaryRef[];
   /** A resource that leaves exactly these binaries, checked, in /usr/local/bin on `host`. */
@@ -68,17 +73,18 @@ function defaultSteps(etcdVersion: string): readonly string[] {
   return etcdVersion === VERSIONS.etcd ? VERSIONS.etcdUpgradeSteps : [];
 }
 
-function versionOf(src: { kubernetesVersion: string; etcdVersion: string; flannelVersion: string }, product: Product): string {
-  return product === "kubernetes" ? src.kubernetesVersion : product === "etcd" ? src.etcdVersion : src.flannelVersion;
+function versionOf(src: Releases, product: Product): string {
+  return { kubernetes: src.kubernetesVersion, etcd: src.etcdVersion, flannel: src.flannelVersion, "kube-router": src.kubeRouterVersion }[product];
 }
 
 /**
  * A folder laid out like the Keelson cache: <dir>/<product>/<v>/bin/<name>
- * (kubernetes, etcd, flannel). Files are pushed to each host over SSH (tar over
+ * (kubernetes, etcd, flannel, kube-router). Files are pushed to each host over SSH (tar over
  * the same connection the commands use) and checked there before install.
  */
 export class LocalMirrorSource implements ArtifactSource {
   readonly kind = "local-mirror" as const;
+  readonly kubeRouterVersion: string = VERSIONS.kubeRouter;
   constructor(
     readonly kubernetesVersion: string,
     readonly etcdVersion: string,
@@ -90,7 +96,7 @@ export class LocalMirrorSource implements ArtifactSource {
   fileOf(product: Product, name: string, version: string = versionOf(this, product)): string {
     const f = path.join(this.dir, product, version, "bin", name);
     if (!fs.existsSync(f)) {
-      const build = { kubernetes: "node toolchain/kubernetes.mjs", etcd: "node toolchain/etcd.mjs", flannel: "node toolchain/images.mjs" }[product];
+      const build = { kubernetes: "node toolchain/kubernetes.mjs", etcd: "node toolchain/etcd.mjs", flannel: "node toolchain/images.mjs", "kube-router": "node toolchain/kube-router.mjs" }[product];
       throw new Error(
         `artifacts: ${f} is missing. Build the local mirror first: ${build}` +
           ` (or point KEELSON_CACHE at a mirror folder holding ${product}/${version}/bin/${name})`,
@@ -156,6 +162,7 @@ export class LocalMirrorSource implements ArtifactSource {
  */
 export class ReleaseUrlSource implements ArtifactSource {
   readonly kind = "release-url" as const;
+  readonly kubeRouterVersion: string = VERSIONS.kubeRouter;
   constructor(
     readonly kubernetesVersion: string,
     readonly etcdVersion: string,

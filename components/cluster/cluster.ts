@@ -30,6 +30,8 @@ import { ClusterRbac } from "../addons/clusterRbac";
 import { CoreDns } from "../addons/coreDns";
 import { IngressAlbs } from "../addons/ingressAlbs";
 import { Metallb } from "../addons/metallb";
+import { NetworkPolicies } from "../addons/networkPolicies";
+import { describeEnforcement, enforcementOf, type Enforcement } from "../model/networkPolicy";
 import { parseManifest } from "../addons/render/objects";
 import { defaultArtifacts, type ArtifactSource } from "../bootstrap/artifacts";
 import { ImageBundle, defaultImagesDir } from "../bootstrap/images";
@@ -121,12 +123,14 @@ export class Cluster extends pulumi.ComponentResource {
   readonly masters: MasterReplica[];
   readonly workerPools: WorkerPool[];
   readonly calicoPolicies: CalicoPolicy[];
+  /** What enforces each of the spec's policies, and where (the stack output `networkPolicies`). */
+  readonly networkPolicies: { policy: string; became: string; where: string }[];
   /** Present when a driver was given. */
   readonly network?: ProvisionedNetwork;
   /** The layers on the hosts: present when a driver was given. */
   readonly controlPlane?: ControlPlane;
   readonly workers?: WorkerNodes;
-  readonly addons?: { rbac: ClusterRbac; coreDns?: CoreDns; metallb?: Metallb; albs?: IngressAlbs };
+  readonly addons?: { rbac: ClusterRbac; coreDns?: CoreDns; metallb?: Metallb; albs?: IngressAlbs; networkPolicies?: NetworkPolicies };
   /** Every host of the plan, with its zone, pool and addresses. */
   readonly hosts: ClusterHostSummary[];
   /** Every portable subnet of the plan, with its ALB and LoadBalancer addresses. */
@@ -295,6 +299,17 @@ export class Cluster extends pulumi.ComponentResource {
         ),
     );
 
+    // The plan has refused every policy the engine cannot enforce faithfully (model/rules.ts).
+    const enforcements: Enforcement[] = spec.network.calico.policies.map((p, i) => {
+      const e = enforcementOf(p, i);
+      if (!e.enforcement) throw new Error(`${e.problems.map((x) => `${x.path}: ${x.message}`).join("; ")}`);
+      return e.enforcement;
+    });
+    this.networkPolicies = enforcements.map(describeEnforcement);
+    for (const e of enforcements) {
+      if (e.as === "HostRules") pulumi.log.warn(`network.calico.policies: ${e.policy} is a host endpoint policy; host rules are not built yet, so nothing enforces it (docs/calico.md)`, this);
+    }
+
     this.hosts = plan.hosts.map((h) => ({ name: h.name, role: h.role, zone: h.zone, pool: h.pool, privateIp: h.privateIp, publicIp: h.publicIp }));
     this.plannedLoadBalancers = plan.loadBalancers.map((l) => ({ service: `${l.namespace}/${l.name}`, zone: l.zone, network: l.network, ip: l.ip }));
     this.plannedPortableSubnets = plan.portableSubnets.map((p) => ({ zone: p.zone, network: p.network, cidr: p.cidr, alb: p.alb, loadBalancers: p.loadBalancers }));
@@ -327,7 +342,14 @@ export class Cluster extends pulumi.ComponentResource {
       const workerHosts = this.workerHosts();
       // The API answers and the RBAC nodes and kubectl logs/exec need is in place.
       const apiReady: pulumi.Resource[] = [controlPlane.ready, ...rbac.objects];
-      let ready = apiReady;
+      // Pod policies are in force before the users' provider hands out the cluster,
+      // so an app never runs a moment without the policies that select it.
+      const podPolicies = enforcements.flatMap((e) => (e.as === "NetworkPolicy" ? [e.object] : []));
+      const networkPolicies =
+        podPolicies.length > 0
+          ? new NetworkPolicies(`${name}-netpol`, { policies: podPolicies, provider: bootstrap, dependsOn: apiReady }, child)
+          : undefined;
+      let ready = [...apiReady, ...(networkPolicies?.objects ?? [])];
       let coreDns: CoreDns | undefined;
       let metallb: Metallb | undefined;
       let albs: IngressAlbs | undefined;
@@ -354,7 +376,7 @@ export class Cluster extends pulumi.ComponentResource {
           { spec: nodeSpec, options: { replicas: coreDnsReplicas(workerHosts) }, provider: bootstrap, dependsOn: workers.nodes.map((n) => n.ready) },
           child,
         );
-        ready = [...workers.nodes.map((n) => n.ready), ...coreDns.objects];
+        ready = [...workers.nodes.map((n) => n.ready), ...coreDns.objects, ...(networkPolicies?.objects ?? [])];
         // LoadBalancers on the portable IPs (none on VPC, where VPC load balancers front Services).
         const lbSpec = metallbSpec(plan, { controller: images.ref("metallb-controller"), speaker: images.ref("metallb-speaker") });
         if (lbSpec.pools.length > 0) {
@@ -377,7 +399,7 @@ export class Cluster extends pulumi.ComponentResource {
           );
         }
       }
-      this.addons = { rbac, ...(coreDns ? { coreDns } : {}), ...(metallb ? { metallb } : {}), ...(albs ? { albs } : {}) };
+      this.addons = { rbac, ...(coreDns ? { coreDns } : {}), ...(metallb ? { metallb } : {}), ...(albs ? { albs } : {}), ...(networkPolicies ? { networkPolicies } : {}) };
       this._kubeconfig = controlPlane.adminKubeconfig;
       // The users' provider waits until the cluster is whole (nodes Ready, DNS
       // answering), so their resources never race the cluster's bootstrap.

@@ -1,6 +1,7 @@
 // Calico policy manifests (projectcalico.org/v3) rendered from the spec, for
 // whoever applies them (calicoctl or kubectl with the Calico API server).
 import type { CalicoPolicySpec } from "./schema";
+import { policyTypes } from "./networkPolicy";
 
 export interface CalicoManifest {
   apiVersion: "projectcalico.org/v3";
@@ -10,7 +11,6 @@ export interface CalicoManifest {
 }
 
 export function renderCalicoPolicy(p: CalicoPolicySpec): CalicoManifest {
-  const types = [...(p.ingress.length > 0 || p.preDnat ? ["Ingress"] : []), ...(p.egress.length > 0 ? ["Egress"] : [])];
   return {
     apiVersion: "projectcalico.org/v3",
     kind: p.scope === "global" ? "GlobalNetworkPolicy" : "NetworkPolicy",
@@ -21,7 +21,7 @@ export function renderCalicoPolicy(p: CalicoPolicySpec): CalicoManifest {
       // Calico requires applyOnForward with preDNAT: the traffic it filters is
       // forwarded to a pod, not addressed to the host.
       ...(p.preDnat ? { preDNAT: true, applyOnForward: true } : {}),
-      types: types.length > 0 ? types : ["Ingress"],
+      types: policyTypes(p),
       ...(p.ingress.length > 0 ? { ingress: p.ingress } : {}),
       ...(p.egress.length > 0 ? { egress: p.egress } : {}),
     },

@@ -25,6 +25,7 @@ import {
   zoneSlot,
 } from "./layout";
 import { formatPath, problem, type Problem } from "./problems";
+import { enforcementOf } from "./networkPolicy";
 import type { Infrastructure, LoadBalancerSpec, ParsedSpec, VlanInfrastructure, WorkerPoolSpec } from "./schema";
 
 /** A spec in which any top-level section (or any pool / load balancer) may have failed the schema. */
@@ -464,6 +465,8 @@ function clusterNetworkRules(s: PartialSpec, network: ParsedSpec["network"], out
     if (p.scope === "global" && p.namespace) out.push(problem(at("namespace"), "a global policy has no namespace (use scope: namespaced)"));
     if (p.preDnat && p.scope !== "global") out.push(problem(at("preDnat"), "preDNAT policies must be global (Calico GlobalNetworkPolicy)"));
     if (p.preDnat && p.egress.length > 0) out.push(problem(at("egress"), "preDNAT policies have ingress rules only"));
+    // What the policy engine cannot enforce faithfully is refused here, before anything is built.
+    if ((p.scope !== "namespaced" || p.namespace) && !(p.preDnat && p.scope !== "global")) out.push(...enforcementOf(p, i).problems);
   });
 }
 

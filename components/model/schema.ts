@@ -202,6 +202,8 @@ export const CalicoPolicySchema = z.strictObject({
   namespace: dnsLabel(63).optional(),
   order: z.number().min(0).optional(),
   preDnat: z.boolean().default(false),
+  /** Calico's policy types; by default Ingress, plus Egress with egress rules (Egress alone with only egress rules). */
+  types: z.array(z.enum(["Ingress", "Egress"])).min(1).max(2).refine((t) => new Set(t).size === t.length, { error: "lists a type twice" }).optional(),
   selector: z.string().min(1).superRefine((v, ctx) => {
     const p = v === "" ? undefined : selectorProblem(v);
     if (p) ctx.addIssue({ code: "custom", message: p });

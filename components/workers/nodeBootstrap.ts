@@ -3,9 +3,9 @@
 // command whose stdin is its files (a new config re-runs, i.e. restarts, only
 // that daemon), then a wait for the node to be Ready, run through a master.
 //
-//   (drain) ─> host.ready ─> binaries ────────────────┬─> kubelet ─> pod network ─┐
+//   (drain) ─> host.ready ─> binaries ────────────────┬─> kubelet ─> pod network ─> network policy ─┐
 //                        ─> containerd ─> images ─────┤                            ├─> node Ready ─> in service (uncordon)
-//   control plane ready ─> master proxy ──────────────┴─> kube-proxy ──────────────┘      └─> membership (drain on removal)
+//   control plane ready ─> master proxy ──────────────┴─> kube-proxy ────────────────────────────────┘      └─> membership (drain on removal)
 //
 // The drain (nodeDrain.ts) runs before the host changes machine or is reloaded.
 import * as command from "@pulumi/command";
@@ -18,13 +18,14 @@ import { applyCommand, bundleStdin, stableCheck, waitFor } from "../bootstrap/ho
 import type { HostFile } from "../bootstrap/host/files";
 import { hostCommand } from "../bootstrap/host/hostCommand";
 import { BIN_DIR } from "../bootstrap/host/paths";
-import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, podNetworkFiles, type NodeOptions, type NodePems } from "./render/bundles";
+import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, networkPolicyFiles, podNetworkFiles, type NodeOptions, type NodePems } from "./render/bundles";
 import { nodeKubeconfig } from "./render/paths";
 import { kubeletHealthCheck } from "./render/kubelet";
 import { kubeProxyHealthCheck } from "./render/kubeProxy";
 import { masterProxyCheck } from "./render/masterProxy";
 import { adminKubectl, returnScript } from "./render/maintenance";
 import { podNetworkReadyCheck } from "./render/podNetwork";
+import { kubeRouterHealthCheck } from "./render/networkPolicy";
 import type { NodeClusterSpec, NodeIdentity } from "./render/spec";
 
 export const NODE_BOOTSTRAP_TOKEN = "keelson:workers:NodeBootstrap";
@@ -53,6 +54,8 @@ export class NodeBootstrap extends pulumi.ComponentResource {
   readonly kubelet: command.remote.Command;
   readonly kubeProxy: command.remote.Command;
   readonly podNetwork: command.remote.Command;
+  /** kube-router's policy controller: NetworkPolicy enforced for this node's pods. */
+  readonly networkPolicy: command.remote.Command;
   /** The node is registered and Ready. */
   readonly ready: command.remote.Command;
   /** The node back in service after a drain (uncordoned) with its maintenance key recorded. */
@@ -105,13 +108,24 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [this.binaries, this.kubelet] },
     );
+    // Before the node counts as Ready for Keelson: a pod scheduled here must never
+    // run a moment without the policies that select it.
+    this.networkPolicy = hostCommand(
+      `${name}-network-policy`,
+      host,
+      {
+        create: applyCommand("kube-router", { after: [waitFor(kubeRouterHealthCheck(), 120, "kube-router", "network policy controller"), stableCheck("kube-router")].join("\n") }),
+        stdin: secretStdin((p) => networkPolicyFiles(spec, node, p)),
+      },
+      { ...child, dependsOn: [this.binaries, this.podNetwork] },
+    );
     // On the node, with its own credentials (the Node authorizer lets it read Node
     // objects) through its master proxy: any healthy master will do.
     this.ready = hostCommand(
       `${name}-ready`,
       host,
       { create: `${BIN_DIR}/kubectl --kubeconfig ${nodeKubeconfig("kubelet")} wait --for=condition=Ready node/${node.name} --timeout=300s` },
-      { ...child, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork] },
+      { ...child, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork, this.networkPolicy] },
     );
     // Through a master: uncordons the node if its drain (before a new machine or a
     // reload) cordoned it, and records its key, which the pool's next worker waits for.

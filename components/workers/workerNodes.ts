@@ -10,6 +10,7 @@ import type { ClusterPki } from "../pki/clusterPki";
 import { kubeletProfile, nodeAgentProfile } from "../pki/profiles";
 import { nodeIdentity, nodeOptionsFor } from "./nodeInputs";
 import { FLANNEL_USER } from "./render/podNetwork";
+import { KUBE_ROUTER_USER } from "./render/networkPolicy";
 import { validateNodeClusterSpec, validateNodeIdentity, type NodeClusterSpec } from "./render/spec";
 import { NodeBootstrap } from "./nodeBootstrap";
 
@@ -44,18 +45,20 @@ export class WorkerNodes extends pulumi.ComponentResource {
     const pki = args.pki;
 
     const flannelCert = pki.issue(nodeAgentProfile("flannel", FLANNEL_USER), { parent: this });
+    const kubeRouterCert = pki.issue(nodeAgentProfile("kube-router", KUBE_ROUTER_USER), { parent: this });
     const kubeProxyCert = pki.certs["kube-proxy"];
     if (!kubeProxyCert) throw new Error("workers: the cluster PKI has no kube-proxy certificate");
-    const shared = pulumi.all([pki.cas["kubernetes-ca"].certPem, kubeProxyCert.certPem, kubeProxyCert.keyPem, flannelCert.certPem, flannelCert.keyPem]);
+    const shared = pulumi.all([pki.cas["kubernetes-ca"].certPem, kubeProxyCert.certPem, kubeProxyCert.keyPem, flannelCert.certPem, flannelCert.keyPem, kubeRouterCert.certPem, kubeRouterCert.keyPem]);
 
     this.nodes = nodes.map(({ host, identity }) => {
       const ips = [identity.privateIp, ...(identity.publicIp ? [identity.publicIp] : [])];
       const kubeletCert = pki.issue(kubeletProfile(identity.name, ips), { parent: this });
-      const pems = pulumi.all([shared, kubeletCert.certPem, kubeletCert.keyPem]).apply(([[ca, kpCert, kpKey, flCert, flKey], kCert, kKey]) => ({
+      const pems = pulumi.all([shared, kubeletCert.certPem, kubeletCert.keyPem]).apply(([[ca, kpCert, kpKey, flCert, flKey, krCert, krKey], kCert, kKey]) => ({
         kubernetesCaCert: ca,
         kubelet: { certPem: kCert, keyPem: kKey },
         kubeProxy: { certPem: kpCert, keyPem: kpKey },
         flannel: { certPem: flCert, keyPem: flKey },
+        kubeRouter: { certPem: krCert, keyPem: krKey },
       }));
       return new NodeBootstrap(
         `${name}-${identity.name}`,

@@ -3,6 +3,11 @@
 // and deploys a web app onto it through `cluster.provider`, in one `pulumi up`.
 //  - the app answers from this machine (the one running Pulumi) on its NodePort;
 //  - a second `up` changes nothing;
+//  - network policies (issue 14): the spec's pod policies become NetworkPolicy objects that
+//    kube-router enforces on every worker, tried with real connections both ways (a default
+//    deny, an allow of one port and source, egress to DNS and one service, ipBlock with
+//    except); a policy the engine cannot enforce is refused before anything changes; a
+//    policy removed from the spec stops being enforced, and a second up changes nothing;
 //  - a resource removed from the program is deleted from the cluster (asserted through the API);
 //  - `destroy` removes the app, the cluster and every lab host.
 import { spawnSync } from "node:child_process";
@@ -13,7 +18,7 @@ import { stringify } from "yaml";
 import { cleanupStack, listStackLeftovers } from "../../components/infra/lab/cleanup";
 import { VERSIONS } from "../../components/releases";
 import { labSpecCopy } from "./lib/labSpec";
-import { projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
+import { diagnostics, projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, until } from "./lib/shell";
 
 const example = path.join(projectRoot, "examples", "lab-app");
@@ -30,9 +35,10 @@ const o = 80;
 jest.setTimeout(40 * 60_000);
 
 /** The lab stack's spec with this test's address ranges: 3 masters and one virtual worker per zone. */
-function writeStack(expose: boolean): void {
+function writeStack(expose: boolean, policies: Record<string, unknown>[] = []): void {
   const spec = labSpecCopy("ex", o);
   spec.workerPools = spec.workerPools.filter((p: { name: string }) => p.name === "default");
+  spec.network.calico.policies = [...(spec.network.calico.policies ?? []), ...policies];
   fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": spec, "app:expose": expose } }));
 }
 
@@ -74,6 +80,145 @@ test("one pulumi up: the cluster and the app on it; the app answers from this ma
 });
 
 test("a second up changes nothing", () => {
+  pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
+});
+
+// ---- network policies (issue 14) ------------------------------------------
+
+const AGNHOST = `registry.k8s.io/e2e-test-images/agnhost:${VERSIONS.images.agnhost}`;
+/** shop: web answers on 8080 and 9090 (two netexec containers), client and its service web. */
+const SHOP = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  containers:
+    - {name: a, image: "${AGNHOST}", args: [netexec, --http-port=8080, --udp-port=-1]}
+    - {name: b, image: "${AGNHOST}", args: [netexec, --http-port=9090, --udp-port=-1]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{port: 8080, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec:
+  containers: [{name: c, image: "${AGNHOST}", args: [pause]}]
+`;
+
+interface PodAt {
+  ns: string;
+  name: string;
+  ip: string;
+}
+let web: PodAt, client: PodAt, helloA: PodAt, helloB: PodAt;
+
+/** A real TCP connection from a pod (agnhost connect): true when it was accepted. */
+const connects = (from: PodAt, to: string) => kubectl("-n", from.ns, "exec", from.name, "--", "/agnhost", "connect", to, "--timeout=4s").status === 0;
+
+/** Every flow the policies decide, and whether it connects now. */
+function flows(): Record<string, boolean> {
+  return {
+    "client -> web:8080": connects(client, `${web.ip}:8080`),
+    "client -> web:9090": connects(client, `${web.ip}:9090`),
+    "client -> web.shop.svc (DNS, then the service)": connects(client, "web.shop.svc.cluster.local:8080"),
+    "hello (default) -> web:8080": connects(helloA, `${web.ip}:8080`),
+    "client -> hello A:8080": connects(client, `${helloA.ip}:8080`),
+    "client -> hello B:8080": connects(client, `${helloB.ip}:8080`),
+  };
+}
+
+const ALL_OPEN = {
+  "client -> web:8080": true,
+  "client -> web:9090": true,
+  "client -> web.shop.svc (DNS, then the service)": true,
+  "hello (default) -> web:8080": true,
+  "client -> hello A:8080": true,
+  "client -> hello B:8080": true,
+};
+
+/** Polls until the flows are `want` (policies are applied asynchronously on every node), then asserts them. */
+async function expectFlows(want: Record<string, boolean>, seconds = 90): Promise<void> {
+  let got: Record<string, boolean> = {};
+  await until(`flows ${JSON.stringify(want)}`, seconds, () => JSON.stringify((got = flows())) === JSON.stringify(want), 1000).catch(() => undefined);
+  expect(got).toEqual(want);
+}
+
+/** The spec's policies: shop denies by default; web takes 8080 from client only; client may use DNS, web, and the pod subnet but hello B. */
+function shopPolicies(): Record<string, unknown>[] {
+  const podSubnet = labSpecCopy("ex", o).network?.podSubnet ?? "172.30.0.0/16";
+  return [
+    { name: "default-deny", scope: "namespaced", namespace: "shop", selector: "all()", types: ["Ingress", "Egress"] },
+    { name: "web-from-client", scope: "namespaced", namespace: "shop", selector: "app == 'web'", ingress: [{ action: "Allow", protocol: "TCP", source: { selector: "app == 'client'" }, destination: { ports: [8080] } }] },
+    {
+      name: "client-egress",
+      scope: "namespaced",
+      namespace: "shop",
+      selector: "app == 'client'",
+      egress: [
+        { action: "Allow", protocol: "UDP", destination: { ports: [53] } },
+        { action: "Allow", protocol: "TCP", destination: { selector: "app == 'web'", ports: [8080, 9090] } },
+        { action: "Allow", protocol: "TCP", destination: { nets: [podSubnet], notNets: [`${helloB.ip}/32`], ports: [8080] } },
+      ],
+    },
+  ];
+}
+
+test("network policies: before any policy, every flow between the test pods works", async () => {
+  const r = sh(kubectlBin, ["--kubeconfig", kubeconfig, "apply", "-f", "-"], 60_000, SHOP);
+  expect(r.status).toBe(0);
+  expect(kubectl("-n", "shop", "wait", "--for=condition=Ready", "pod", "--all", "--timeout=180s").status).toBe(0);
+  const pod = (ns: string, j: any): PodAt => ({ ns, name: j.metadata.name, ip: j.status.podIP });
+  web = pod("shop", JSON.parse(kubectl("-n", "shop", "get", "pod", "web", "-o", "json").stdout));
+  client = pod("shop", JSON.parse(kubectl("-n", "shop", "get", "pod", "client", "-o", "json").stdout));
+  [helloA, helloB] = JSON.parse(kubectl("get", "pods", "-l", "app=hello", "-o", "json").stdout).items.map((j: any) => pod("default", j));
+  await expectFlows(ALL_OPEN, 60);
+});
+
+test("network policies: a policy the engine cannot enforce faithfully is refused before anything changes, naming the field", () => {
+  writeStack(true, [...shopPolicies(), { name: "no-deny", scope: "namespaced", namespace: "shop", selector: "all()", ingress: [{ action: "Deny", protocol: "TCP", destination: { ports: [22] } }] }]);
+  const r = pulumi(["up", "--yes", "--stack", stack], opts);
+  expect(r.status).not.toBe(0);
+  const index = labSpecCopy("ex", o).network.calico.policies.length + 3;
+  expect(diagnostics(r.stdout) + r.stderr).toContain(`network.calico.policies[${index}].ingress[0].action`);
+  // Nothing was created or changed: the good spec (no policies yet) still has nothing to do.
+  writeStack(true);
+  pulumiOk(["preview", "--expect-no-changes", "--stack", stack], opts);
+  expect(kubectl("-n", "shop", "get", "networkpolicy", "-o", "name").stdout.trim()).toBe("");
+});
+
+test("network policies: a default deny blocks what worked; the allows restore exactly the allowed port, source and egress", async () => {
+  writeStack(true, shopPolicies());
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  const names = kubectl("-n", "shop", "get", "networkpolicy", "-o", "jsonpath={.items[*].metadata.name}").stdout.split(" ").sort();
+  expect(names).toEqual(["client-egress", "default-deny", "web-from-client"]);
+  await expectFlows({
+    "client -> web:8080": true, // the allowed source and port
+    "client -> web:9090": false, // another port of web: not allowed in
+    "client -> web.shop.svc (DNS, then the service)": true, // egress to DNS and the service
+    "hello (default) -> web:8080": false, // another source
+    "client -> hello A:8080": true, // inside the ipBlock
+    "client -> hello B:8080": false, // the ipBlock's except
+  });
+  // What each policy became, and where, as a stack output.
+  const out = JSON.parse(pulumiOk(["stack", "output", "networkPolicies", "--json", "--stack", stack], opts));
+  expect(out).toEqual(expect.arrayContaining([{ policy: "shop/web-from-client", became: "NetworkPolicy shop/web-from-client", where: expect.stringContaining("kube-router") }]));
+  pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
+});
+
+test("network policies: removed from the spec, they stop being enforced (every flow works again) and a second up changes nothing", async () => {
+  writeStack(true);
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  expect(kubectl("-n", "shop", "get", "networkpolicy", "-o", "name").stdout.trim()).toBe("");
+  // The namespace and the pods in it are the user's: kept.
+  expect(kubectl("-n", "shop", "get", "pod", "web").status).toBe(0);
+  await expectFlows(ALL_OPEN);
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
 

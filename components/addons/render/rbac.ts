@@ -1,7 +1,10 @@
 // RBAC the cluster needs from the start, as Kubernetes objects (pure):
 //  - the apiserver's kubelet client may use the kubelet API (logs, exec, port-forward);
-//  - the node agents Keelson runs (flannel) may read nodes and write their own annotations.
+//  - the node agents Keelson runs: flannel may read nodes and write their own annotations;
+//    kube-router's policy controller may read what policies select (kube-router's own
+//    daemonset/generic-kuberouter.yaml, less the leases only its BGP and LB parts use).
 import { FLANNEL_USER } from "../../workers/render/podNetwork";
+import { KUBE_ROUTER_USER } from "../../workers/render/networkPolicy";
 import { KUBELET_CLIENT_USER } from "../../pki/profiles";
 import type { K8sObject } from "./objects";
 
@@ -35,5 +38,16 @@ export function nodeAgentsRbacObjects(): K8sObject[] {
       ],
     },
     userBinding("keelson:flannel", "keelson:flannel", FLANNEL_USER),
+    {
+      apiVersion: RBAC,
+      kind: "ClusterRole",
+      metadata: { name: "keelson:kube-router" },
+      rules: [
+        { apiGroups: [""], resources: ["namespaces", "pods", "services", "nodes", "endpoints"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+    userBinding("keelson:kube-router", "keelson:kube-router", KUBE_ROUTER_USER),
   ];
 }

@@ -21,6 +21,7 @@ import {
   kubeletKey,
   nodeKubeconfig,
 } from "./paths";
+import { KUBE_ROUTER_USER, kubeRouterUnit } from "./networkPolicy";
 import { FLANNEL_USER, cniPathUnit, cniRenderScript, cniServiceUnit, flannelNetConf, flannelUnit } from "./podNetwork";
 import type { NodeClusterSpec, NodeIdentity } from "./spec";
 
@@ -30,6 +31,7 @@ export interface NodePems {
   kubelet: Pem; // this node's
   kubeProxy: Pem;
   flannel: Pem;
+  kubeRouter: Pem;
 }
 
 export interface NodeOptions {
@@ -84,5 +86,12 @@ export function podNetworkFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems
     { path: CNI_RENDER_SCRIPT, mode: "0755", content: cniRenderScript() },
     pub(`${UNIT_DIR}/keelson-cni.path`, cniPathUnit()),
     pub(`${UNIT_DIR}/keelson-cni.service`, cniServiceUnit()),
+  ];
+}
+
+export function networkPolicyFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems): HostFile[] {
+  return [
+    sec(nodeKubeconfig("kube-router"), kubeconfig(s, p.kubernetesCaCert, KUBE_ROUTER_USER, p.kubeRouter)),
+    pub(`${UNIT_DIR}/kube-router.service`, kubeRouterUnit(s, n)),
   ];
 }

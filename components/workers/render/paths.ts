@@ -14,6 +14,6 @@ export const CNI_BIN_DIR = "/usr/lib/cni"; // Debian's containernetworking-plugi
 export const CNI_CONFLIST = `${CNI_CONF_DIR}/10-keelson.conflist`;
 export const CNI_RENDER_SCRIPT = "/usr/local/lib/keelson/cni-config.sh";
 
-export const nodeKubeconfig = (who: "kubelet" | "kube-proxy" | "flannel") => `/etc/kubernetes/${who}.kubeconfig`;
+export const nodeKubeconfig = (who: "kubelet" | "kube-proxy" | "flannel" | "kube-router") => `/etc/kubernetes/${who}.kubeconfig`;
 export const kubeletCert = `${NODE_PKI_DIR}/kubelet.crt`;
 export const kubeletKey = `${NODE_PKI_DIR}/kubelet.key`;

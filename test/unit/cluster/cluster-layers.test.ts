@@ -78,6 +78,7 @@ const artifacts: ArtifactSource = {
   etcdVersion: "v3.6.17",
   etcdUpgradeSteps: [],
   flannelVersion: "v0.26.7",
+  kubeRouterVersion: "v2.1.0",
   refs: () => [],
   install: (name, _host, _set, opts) => new Ready(name, opts),
 };
@@ -136,9 +137,11 @@ describe("the Cluster on a driver", () => {
         "kubernetes:core/v1:Service kube-dns",
         "kubernetes:core/v1:ServiceAccount coredns",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole keelson:flannel",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole keelson:kube-router",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole system:coredns",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:flannel",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:kube-apiserver-kubelet-client",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:kube-router",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding system:coredns",
       ].sort(),
     );

@@ -46,6 +46,16 @@ describe("release URLs", () => {
     expect(s).toContain("cp etcd-v3.6.17-linux-amd64/etcdutl etcdutl");
     expect(() => downloadScript(two, "/d", { etcdTarballSha256: { "v3.6.17": sha("t6") } })).toThrow(/artifacts.etcdTarballSha256.v3.5.36: required/);
   });
+  it("kube-router: taken out of its release tarball, then checked against the binary's own pinned sum before install", () => {
+    const kr: BinaryRef = { name: "kube-router", product: "kube-router", version: "v2.1.0", sha256: sha("k") };
+    expect(releaseUrl(kr, "arm64")).toBe("https://github.com/cloudnativelabs/kube-router/releases/download/v2.1.0/kube-router_2.1.0_linux_arm64.tar.gz");
+    const lines = downloadScript([kr], "/d").split("\n");
+    const fetch = lines.findIndex((l) => l === `curl -fsSL --retry 5 ${releaseUrl(kr)} | tar -xzf - kube-router`);
+    expect(fetch).toBeGreaterThan(0);
+    expect(lines).toContain(`${sha("k")}  kube-router`);
+    expect(lines.indexOf("sha256sum --quiet -c SHA256SUMS")).toBeGreaterThan(fetch);
+    expect(lines.indexOf("sha256sum --quiet -c SHA256SUMS")).toBeLessThan(lines.indexOf("install -m 0755 kube-router /usr/local/bin/kube-router"));
+  });
   it("refuses refs without a real checksum", () => {
     expect(() => validateRefs([{ ...refs[0], sha256: "abc" }])).toThrow(/artifacts\[0\].sha256/);
     expect(() => validateRefs([refs[0], refs[0]])).toThrow(/listed twice/);

@@ -181,7 +181,7 @@ describe("what the classes still accept", () => {
     expect(ok(vpcSpec())!.serviceEndpoints.public).toBe(false);
     expect(ok(labSpec())!.serviceEndpoints.public).toBe(true);
   });
-  test("Calico rules of every documented shape", () => {
+  test("Calico rules of every documented shape are well-formed; what the policy engine cannot enforce is refused by field", () => {
     const s = labSpec();
     s.network.calico.policies = [
       {
@@ -196,7 +196,20 @@ describe("what the classes still accept", () => {
         egress: [{ action: "Allow", protocol: "TCP", destination: { services: { name: "kubernetes", namespace: "default" } }, http: { methods: ["GET"], paths: [{ prefix: "/api" }, { exact: "/healthz" }] }, metadata: { annotations: { why: "egress" } } }],
       },
     ];
-    ok(s);
+    // Well-formed Calico, so the schema takes it; what kube-router cannot enforce
+    // faithfully is then refused field by field (test/unit/model/networkPolicy.test.ts).
+    s.network.calico.policies[0].scope = "namespaced";
+    s.network.calico.policies[0].namespace = "shop";
+    const r = parseSpec(s);
+    expect(r.ok).toBe(false);
+    const paths = r.ok ? [] : r.errors.map((e) => e.path);
+    const at = (p: string) => `network.calico.policies[0].${p}`;
+    expect(paths).toEqual(
+      expect.arrayContaining(
+        ["selector", "ingress[0].source.nets", "ingress[0].destination.notPorts", "ingress[1].action", "ingress[1].protocol", "ingress[1].icmp", "ingress[2].action", "ingress[3].action", "ingress[3].notProtocol", "ingress[3].source.serviceAccounts", "egress[0].destination.services", "egress[0].http"].map(at),
+      ),
+    );
+    expect(paths.every((p) => p.startsWith(at("")))).toBe(true);
   });
   test("ssh hosts on any usable host address", () => {
     const s = sshPublicSpec();

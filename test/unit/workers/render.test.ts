@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse, parseAllDocuments } from "yaml";
 import { nodeAgentsRbacObjects } from "../../../components/addons/render/rbac";
 import { applyCommand } from "../../../components/bootstrap/host/commands";
-import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, podNetworkFiles, type NodePems } from "../../../components/workers/render/bundles";
+import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, networkPolicyFiles, podNetworkFiles, type NodePems } from "../../../components/workers/render/bundles";
 import { containerdConfig } from "../../../components/workers/render/containerd";
 import { kubeletConfig, kubeletFlags } from "../../../components/workers/render/kubelet";
 import { kubeProxyConfig } from "../../../components/workers/render/kubeProxy";
@@ -45,6 +45,7 @@ const pems: NodePems = {
   kubelet: { certPem: "KCERT", keyPem: "KKEY" },
   kubeProxy: { certPem: "PCERT", keyPem: "PKEY" },
   flannel: { certPem: "FCERT", keyPem: "FKEY" },
+  kubeRouter: { certPem: "RCERT", keyPem: "RKEY" },
 };
 // A lab host: cgroup v1, controllers delegated from outside (not owned by its systemd).
 const lab = nodeOptionsFor({ cgroupVersion: 1, systemdCgroups: false });
@@ -183,6 +184,31 @@ describe("pod network", () => {
     const rbac = nodeAgentsRbacObjects() as any[];
     expect(rbac[1].subjects[0].name).toBe("keelson:flannel");
     expect(rbac[0].rules).toContainEqual({ apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] });
+  });
+});
+
+describe("network policy agent (kube-router)", () => {
+  test("runs only the policy controller, for this node, with the cluster's service range", () => {
+    const files = networkPolicyFiles(spec(), node(), pems);
+    const unit = files.find((f) => f.path === "/etc/systemd/system/kube-router.service")!.content;
+    const args = unit.split("\n").map((l) => l.trim().replace(/ \\$/, ""));
+    for (const a of ["--run-firewall=true", "--run-router=false", "--run-service-proxy=false", "--enable-cni=false", `--hostname-override=${node().name}`, `--service-cluster-ip-range=${spec().serviceSubnet}`, "--service-node-port-range=30000-32767"]) {
+      expect(args).toContain(a);
+    }
+    expect(unit).toMatch(/^After=.*flanneld\.service/m);
+  });
+  test("its kubeconfig is secret, names its RBAC user, and that user may read what policies select but write nothing", () => {
+    const kc = networkPolicyFiles(spec(), node(), pems).find((f) => f.path.endsWith("kube-router.kubeconfig"))!;
+    expect(kc.mode).toBe("0600");
+    const user = parse(kc.content).users[0];
+    expect(user.name).toBe("keelson:kube-router");
+    expect(Buffer.from(user.user["client-key-data"], "base64").toString()).toBe("RKEY");
+    const rbac = nodeAgentsRbacObjects() as any[];
+    const role = rbac.find((o) => o.kind === "ClusterRole" && o.metadata.name === "keelson:kube-router");
+    const binding = rbac.find((o) => o.kind === "ClusterRoleBinding" && o.metadata.name === "keelson:kube-router");
+    expect(binding.subjects[0].name).toBe("keelson:kube-router");
+    expect(role.rules).toContainEqual({ apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch"] });
+    for (const r of role.rules) expect(r.verbs).toEqual(["get", "list", "watch"]);
   });
 });
 
