@@ -307,7 +307,7 @@ export class Cluster extends pulumi.ComponentResource {
     });
     this.networkPolicies = enforcements.map(describeEnforcement);
     for (const e of enforcements) {
-      if (e.as === "HostRules") pulumi.log.warn(`network.calico.policies: ${e.policy} is a host endpoint policy; host rules are not built yet, so nothing enforces it (docs/calico.md)`, this);
+      if (e.as === "HostRules" && !e.preDnat) pulumi.log.warn(`network.calico.policies: ${e.policy} is a normal (not preDNAT) host endpoint policy; those host rules are not built yet, so nothing enforces it (docs/calico.md)`, this);
     }
 
     this.hosts = plan.hosts.map((h) => ({ name: h.name, role: h.role, zone: h.zone, pool: h.pool, privateIp: h.privateIp, publicIp: h.publicIp }));

@@ -1,6 +1,7 @@
 // What each layer above the infrastructure is given: a projection of the
 // validated spec (and of the layer below), computed here once, so nothing
 // re-derives a port, a version or an endpoint elsewhere. Pure: no Pulumi.
+import { preDnatPolicies } from "../model/networkPolicy";
 import type { ProvisionedHost } from "../infra/driver";
 import type { ClusterSpec } from "../model/spec";
 import type { Plan } from "../model/plan";
@@ -64,6 +65,7 @@ export function nodeClusterSpec(
     images,
     // Resolvers outside the cluster are not part of the spec yet: cluster names only.
     upstreamDns: [],
+    preDnatPolicies: preDnatPolicies(spec.network.calico.policies),
   };
 }
 

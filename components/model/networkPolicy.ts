@@ -18,14 +18,16 @@
 // outcome does not depend on the order policies are evaluated in.
 //
 // Host endpoint policies (global, selecting `ibm.role`, or preDNAT) are
-// recognised here and their interfaces checked; they are to become host rules
-// on the nodes' interfaces, which are not built yet: the stack output and a
-// warning on every `up` say so (docs/calico.md).
+// recognised here and their interfaces checked. preDNAT policies become host
+// rules on the nodes' interfaces (model/hostRules.ts); normal host endpoint
+// policies are not built yet: the stack output and a warning on every `up`
+// say so (docs/calico.md).
 import { cidr, containsCidr, formatCidr, type Cidr } from "./ipv4";
 import { problem, type Problem } from "./problems";
 import { parseSelector, type SelectorNode } from "./selector";
 import type { CalicoPolicySpec } from "./schema";
 import type { CalicoRule } from "./calicoRules";
+import { preDnatProblems, type PreDnatPolicy } from "./hostRules";
 
 /** A Kubernetes label selector (metav1.LabelSelector). */
 export interface LabelSelector {
@@ -286,6 +288,8 @@ export function enforcementOf(p: CalicoPolicySpec & { types?: ("Ingress" | "Egre
     if (!interfaces) {
       return { problems: [problem(at("selector"), `host endpoint policies select interfaces with ibm.role == 'worker_public' or ibm.role == 'worker_private' (or ibm.role in {...} of those), as IKS's do; ${JSON.stringify(p.selector)} is not one of those`)] };
     }
+    const problems = p.preDnat ? preDnatProblems(p.ingress, i) : [];
+    if (problems.length > 0) return { problems };
     return { enforcement: { policy: id, as: "HostRules", preDnat: p.preDnat, interfaces }, problems: [] };
   }
   if (p.scope === "global") {
@@ -333,6 +337,15 @@ export function describeEnforcement(e: Enforcement): { policy: string; became: s
   if (e.as === "NetworkPolicy") {
     return { policy: e.policy, became: `NetworkPolicy ${e.object.metadata.namespace}/${e.object.metadata.name}`, where: "every worker, for the pods it selects (kube-router)" };
   }
-  // Said plainly until host rules are built: a listed policy is not an enforced one.
-  return { policy: e.policy, became: `NOT ENFORCED: host rules${e.preDnat ? " (preDNAT)" : ""} are not built yet`, where: `meant for every worker's ${e.interfaces.join(" and ")} interface` };
+  if (e.preDnat) return { policy: e.policy, became: "host rules (preDNAT, iptables mangle PREROUTING)", where: `every worker's ${e.interfaces.join(" and ")} interface` };
+  // Said plainly until normal host rules are built: a listed policy is not an enforced one.
+  return { policy: e.policy, became: "NOT ENFORCED: host rules for normal (not preDNAT) host endpoint policies are not built yet", where: `meant for every worker's ${e.interfaces.join(" and ")} interface` };
+}
+
+/** The spec's preDNAT policies, as every node's host rules take them. */
+export function preDnatPolicies(policies: (CalicoPolicySpec & { types?: ("Ingress" | "Egress")[] })[]): PreDnatPolicy[] {
+  return policies.flatMap((p, i) => {
+    const e = enforcementOf(p, i).enforcement;
+    return e?.as === "HostRules" && e.preDnat ? [{ id: e.policy, ...(p.order !== undefined ? { order: p.order } : {}), interfaces: e.interfaces, ingress: p.ingress }] : [];
+  });
 }

@@ -18,7 +18,7 @@ import { applyCommand, bundleStdin, stableCheck, waitFor } from "../bootstrap/ho
 import type { HostFile } from "../bootstrap/host/files";
 import { hostCommand } from "../bootstrap/host/hostCommand";
 import { BIN_DIR } from "../bootstrap/host/paths";
-import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, networkPolicyFiles, podNetworkFiles, type NodeOptions, type NodePems } from "./render/bundles";
+import { containerdFiles, hostPolicyFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, networkPolicyFiles, podNetworkFiles, type NodeOptions, type NodePems } from "./render/bundles";
 import { nodeKubeconfig } from "./render/paths";
 import { kubeletHealthCheck } from "./render/kubelet";
 import { kubeProxyHealthCheck } from "./render/kubeProxy";
@@ -26,6 +26,7 @@ import { masterProxyCheck } from "./render/masterProxy";
 import { adminKubectl, returnScript } from "./render/maintenance";
 import { podNetworkReadyCheck } from "./render/podNetwork";
 import { kubeRouterHealthCheck } from "./render/networkPolicy";
+import { HOST_POLICY_UNIT, hostPolicyCheck } from "./render/hostPolicy";
 import type { NodeClusterSpec, NodeIdentity } from "./render/spec";
 
 export const NODE_BOOTSTRAP_TOKEN = "keelson:workers:NodeBootstrap";
@@ -56,6 +57,8 @@ export class NodeBootstrap extends pulumi.ComponentResource {
   readonly podNetwork: command.remote.Command;
   /** kube-router's policy controller: NetworkPolicy enforced for this node's pods. */
   readonly networkPolicy: command.remote.Command;
+  /** The spec's preDNAT host policies on the node's interfaces. */
+  readonly hostPolicy: command.remote.Command;
   /** The node is registered and Ready. */
   readonly ready: command.remote.Command;
   /** The node back in service after a drain (uncordoned) with its maintenance key recorded. */
@@ -119,13 +122,20 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [this.binaries, this.podNetwork] },
     );
+    // Host protections before the node is in service: no NodePort is ever open where a policy closes it.
+    this.hostPolicy = hostCommand(
+      `${name}-host-policy`,
+      host,
+      { create: applyCommand(HOST_POLICY_UNIT, { after: hostPolicyCheck() }), stdin: bundleStdin(hostPolicyFiles(spec, node)) },
+      child,
+    );
     // On the node, with its own credentials (the Node authorizer lets it read Node
     // objects) through its master proxy: any healthy master will do.
     this.ready = hostCommand(
       `${name}-ready`,
       host,
       { create: `${BIN_DIR}/kubectl --kubeconfig ${nodeKubeconfig("kubelet")} wait --for=condition=Ready node/${node.name} --timeout=300s` },
-      { ...child, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork, this.networkPolicy] },
+      { ...child, dependsOn: [this.kubelet, this.kubeProxy, this.podNetwork, this.networkPolicy, this.hostPolicy] },
     );
     // Through a master: uncordons the node if its drain (before a new machine or a
     // reload) cordoned it, and records its key, which the pool's next worker waits for.

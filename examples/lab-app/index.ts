@@ -18,3 +18,6 @@ const service = exposed
 
 export const kubeconfig = cluster.kubeconfig;
 export const url = service ? pulumi.interpolate`http://${cluster.hosts.find((h) => h.role === "worker")!.privateIp}:${service.spec.ports[0].nodePort}` : undefined;
+/** The cluster's hosts, and what enforces each of the spec's network policies. */
+export const hosts = cluster.hosts;
+export const networkPolicies = cluster.networkPolicies;

@@ -16,6 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { cleanupStack, listStackLeftovers } from "../../components/infra/lab/cleanup";
+import { stackNames } from "../../components/infra/lab/naming";
 import { VERSIONS } from "../../components/releases";
 import { labSpecCopy } from "./lib/labSpec";
 import { diagnostics, projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
@@ -84,6 +85,32 @@ test("a second up changes nothing", () => {
 });
 
 // ---- network policies (issue 14) ------------------------------------------
+
+/** An HTTP GET of /hostname from the lab's internet client (it reaches public addresses only): the answer, or "exit <code>". */
+const fromInternet = (url: string) => {
+  const r = sh("ip", ["netns", "exec", stackNames(stack).clientNs, "curl", "-s", "--max-time", "4", `${url}/hostname`]);
+  return r.status === 0 ? r.stdout.trim() : `exit ${r.status}`;
+};
+
+test("host protection (preDNAT): public NodePorts are refused from the internet; the private NodePort and the public LoadBalancer IP still answer", async () => {
+  // The lab spec's deny-public-nodeports (IKS's preDNAT policy) on every worker's public interface.
+  const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--stack", stack], opts));
+  expect(out.networkPolicies).toEqual(expect.arrayContaining([{ policy: "global/deny-public-nodeports", became: "host rules (preDNAT, iptables mangle PREROUTING)", where: "every worker's public interface" }]));
+  const nodePort = new URL(out.url).port;
+  const workers = out.hosts.filter((h: { role: string }) => h.role === "worker");
+  // The LoadBalancer the spec asks for (echo, public, lab-z1) gets a backend here.
+  const echo = `apiVersion: v1\nkind: Pod\nmetadata: {name: echo, namespace: default, labels: {app: echo}}\nspec: {containers: [{name: e, image: "${AGNHOST}", args: [netexec, --http-port=80, --udp-port=-1]}]}\n`;
+  expect(sh(kubectlBin, ["--kubeconfig", kubeconfig, "apply", "-f", "-"], 60_000, echo).status).toBe(0);
+  expect(kubectl("wait", "--for=condition=Ready", "pod/echo", "--timeout=180s").status).toBe(0);
+  const lbIp = kubectl("get", "service", "echo", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}").stdout.trim();
+  await until("the public LoadBalancer answers the internet client", 60, () => fromInternet(`http://${lbIp}`) === "echo");
+  for (const w of workers) {
+    // From this machine on the private network: answers.
+    expect(sh("curl", ["-s", "--max-time", "5", `http://${w.privateIp}:${nodePort}/hostname`]).stdout).toMatch(/^hello-/);
+    // From the internet on the public address: dropped before kube-proxy's DNAT (curl times out: exit 28).
+    expect(fromInternet(`http://${w.publicIp}:${nodePort}`)).toBe("exit 28");
+  }
+});
 
 const AGNHOST = `registry.k8s.io/e2e-test-images/agnhost:${VERSIONS.images.agnhost}`;
 /** shop: web answers on 8080 and 9090 (two netexec containers), client and its service web. */

@@ -22,6 +22,7 @@ import {
   nodeKubeconfig,
 } from "./paths";
 import { KUBE_ROUTER_USER, kubeRouterUnit } from "./networkPolicy";
+import { HOST_POLICY_RULES, HOST_POLICY_SCRIPT, HOST_POLICY_UNIT, hostPolicyRules, hostPolicyScript, hostPolicyUnit } from "./hostPolicy";
 import { FLANNEL_USER, cniPathUnit, cniRenderScript, cniServiceUnit, flannelNetConf, flannelUnit } from "./podNetwork";
 import type { NodeClusterSpec, NodeIdentity } from "./spec";
 
@@ -93,5 +94,13 @@ export function networkPolicyFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodeP
   return [
     sec(nodeKubeconfig("kube-router"), kubeconfig(s, p.kubernetesCaCert, KUBE_ROUTER_USER, p.kubeRouter)),
     pub(`${UNIT_DIR}/kube-router.service`, kubeRouterUnit(s, n)),
+  ];
+}
+
+export function hostPolicyFiles(s: NodeClusterSpec, n: NodeIdentity): HostFile[] {
+  return [
+    pub(HOST_POLICY_RULES, hostPolicyRules(s.preDnatPolicies)),
+    { path: HOST_POLICY_SCRIPT, mode: "0755", content: hostPolicyScript() },
+    pub(`${UNIT_DIR}/${HOST_POLICY_UNIT}.service`, hostPolicyUnit(n)),
   ];
 }

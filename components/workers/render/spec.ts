@@ -5,6 +5,7 @@ import { cidrContains, cidrsOverlap, intToIp, parseCidr } from "../../pki/ipmath
 import { isIpv4 } from "../../pki/profiles";
 
 import type { Taint } from "../../types";
+import type { PreDnatPolicy } from "../../model/hostRules";
 export type { Taint };
 
 export interface NodeClusterSpec {
@@ -23,6 +24,8 @@ export interface NodeClusterSpec {
   images: { pause: string; coredns: string };
   /** Resolvers CoreDNS forwards non-cluster names to; empty = cluster names only (the lab has none). */
   upstreamDns: string[];
+  /** The spec's preDNAT host policies, enforced on every node's interfaces (render/hostPolicy.ts). */
+  preDnatPolicies: PreDnatPolicy[];
 }
 
 export interface NodeIdentity {

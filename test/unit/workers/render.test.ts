@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse, parseAllDocuments } from "yaml";
 import { nodeAgentsRbacObjects } from "../../../components/addons/render/rbac";
 import { applyCommand } from "../../../components/bootstrap/host/commands";
-import { containerdFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, networkPolicyFiles, podNetworkFiles, type NodePems } from "../../../components/workers/render/bundles";
+import { containerdFiles, hostPolicyFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, networkPolicyFiles, podNetworkFiles, type NodePems } from "../../../components/workers/render/bundles";
 import { containerdConfig } from "../../../components/workers/render/containerd";
 import { kubeletConfig, kubeletFlags } from "../../../components/workers/render/kubelet";
 import { kubeProxyConfig } from "../../../components/workers/render/kubeProxy";
@@ -26,6 +26,7 @@ const spec = (over: Partial<NodeClusterSpec> = {}): NodeClusterSpec => ({
   podNetwork: { crossSubnet: true, vxlanPort: 8472, vni: 1 },
   images: { pause: "registry.k8s.io/pause:3.10.2", coredns: "registry.k8s.io/coredns/coredns:v1.14.2" },
   upstreamDns: [],
+  preDnatPolicies: [],
   ...over,
 });
 
@@ -209,6 +210,22 @@ describe("network policy agent (kube-router)", () => {
     expect(binding.subjects[0].name).toBe("keelson:kube-router");
     expect(role.rules).toContainEqual({ apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch"] });
     for (const r of role.rules) expect(r.verbs).toEqual(["get", "list", "watch"]);
+  });
+});
+
+describe("host policies (preDNAT)", () => {
+  test("the rules, the script that finds the interfaces by address, and a boot-time oneshot that keeps them", () => {
+    const files = hostPolicyFiles(spec({ preDnatPolicies: [{ id: "global/x", interfaces: ["public"], ingress: [{ action: "Deny", protocol: "TCP", destination: { ports: ["30000:32767"] } }] }] }), node());
+    const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
+    expect(byPath["/etc/keelson/host-policy/prednat.rules"].content).toContain("--dports 30000:32767 -j DROP");
+    const script = byPath["/usr/local/lib/keelson/host-policy.sh"];
+    expect(script.mode).toBe("0755");
+    expect(execFileSync("bash", ["-n"], { input: script.content, encoding: "utf8" })).toBe("");
+    const unit = byPath["/etc/systemd/system/keelson-host-policy.service"].content;
+    expect(unit).toContain("RemainAfterExit=yes");
+    expect(unit).toContain("WantedBy=multi-user.target");
+    expect(unit).toContain(`Environment=PRIVATE_IP=${node().privateIp}`);
+    expect(unit).toContain(`Environment=PUBLIC_IP=${node().publicIp}`);
   });
 });
 
