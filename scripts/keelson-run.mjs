@@ -69,8 +69,9 @@ async function prepareOnce({ apt = true, kubernetes = false } = {}) {
     // Settled, not Promise.all: when one fails the other still finishes (and is
     // cached) before the error surfaces, so a retry never races a build in progress.
     const settled = await Promise.allSettled([
-      k8s.ensureKubernetes(),
-      etcdBuild.ensureEtcd().then(async (e) => [e, await images.ensureImages(), await images.ensureFlannel(), await kubeRouter.ensureKubeRouter()]),
+      // kube-router after Kubernetes: the image side (etcd, five images, flanneld) is the longer one cold.
+      k8s.ensureKubernetes().then(async (k) => (await kubeRouter.ensureKubeRouter(), k)),
+      etcdBuild.ensureEtcd().then(async (e) => [e, await images.ensureImages(), await images.ensureFlannel()]),
     ]);
     const failed = settled.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
