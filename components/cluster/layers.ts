@@ -1,11 +1,13 @@
 // What each layer above the infrastructure is given: a projection of the
 // validated spec (and of the layer below), computed here once, so nothing
 // re-derives a port, a version or an endpoint elsewhere. Pure: no Pulumi.
-import { preDnatPolicies } from "../model/networkPolicy";
+import { hostPolicies, policiesInForce, preDnatPolicies } from "../model/networkPolicy";
+import { failsafeWith } from "../model/hostRules";
+import { KUBELET_PORT } from "../workers/render/kubelet";
 import type { ProvisionedHost } from "../infra/driver";
 import type { ClusterSpec } from "../model/spec";
 import type { Plan } from "../model/plan";
-import { addressPools, defaultZones, type MetallbSpec } from "../addons/render/metallb";
+import { addressPools, defaultZones, MEMBERLIST_PORT, type MetallbSpec } from "../addons/render/metallb";
 import type { ControlPlaneArgs } from "../control/controlPlane";
 import type { ControlPlaneSpec } from "../control/render/spec";
 import { NODE_DEFAULTS, type NodeClusterSpec } from "../workers/render/spec";
@@ -66,6 +68,22 @@ export function nodeClusterSpec(
     // Resolvers outside the cluster are not part of the spec yet: cluster names only.
     upstreamDns: [],
     preDnatPolicies: preDnatPolicies(spec.network.calico.policies),
+    hostPolicies: hostPolicies(policiesInForce(spec.network.calico, spec.network.podSubnet)),
+    // On a private host endpoint: Calico's failsafe ports, and what a node's own agents use there.
+    hostFailsafe: failsafeWith({
+      inbound: [
+        { protocol: "tcp", port: KUBELET_PORT, why: "kubelet (apiservers)" },
+        { protocol: "udp", port: NODE_DEFAULTS.podNetwork.vxlanPort, why: "pod network (VXLAN)" },
+        { protocol: "tcp", port: MEMBERLIST_PORT, why: "MetalLB speakers" },
+        { protocol: "udp", port: MEMBERLIST_PORT, why: "MetalLB speakers" },
+      ],
+      outbound: [
+        { protocol: "tcp", port: controlPlane.apiServerPort, why: "master proxy (apiservers)" },
+        { protocol: "udp", port: NODE_DEFAULTS.podNetwork.vxlanPort, why: "pod network (VXLAN)" },
+        { protocol: "tcp", port: MEMBERLIST_PORT, why: "MetalLB speakers" },
+        { protocol: "udp", port: MEMBERLIST_PORT, why: "MetalLB speakers" },
+      ],
+    }),
   };
 }
 

@@ -18,16 +18,17 @@
 // outcome does not depend on the order policies are evaluated in.
 //
 // Host endpoint policies (global, selecting `ibm.role`, or preDNAT) are
-// recognised here and their interfaces checked. preDNAT policies become host
-// rules on the nodes' interfaces (model/hostRules.ts); normal host endpoint
-// policies are not built yet: the stack output and a warning on every `up`
-// say so (docs/calico.md).
+// recognised here and their interfaces checked; both kinds become host rules
+// on the nodes' interfaces (model/hostRules.ts): preDNAT in mangle PREROUTING,
+// normal ones in filter INPUT/OUTPUT. IKS's default host policies
+// (model/iksHostPolicies.ts) join the spec's unless turned off.
 import { cidr, containsCidr, formatCidr, type Cidr } from "./ipv4";
 import { problem, type Problem } from "./problems";
 import { parseSelector, type SelectorNode } from "./selector";
 import type { CalicoPolicySpec } from "./schema";
 import type { CalicoRule } from "./calicoRules";
-import { preDnatProblems, type PreDnatPolicy } from "./hostRules";
+import { hostPolicyProblems, preDnatProblems, type HostPolicy, type PreDnatPolicy } from "./hostRules";
+import { iksDefaultHostPolicies, IKS_DEFAULT_HOST_POLICY_NAMES } from "./iksHostPolicies";
 
 /** A Kubernetes label selector (metav1.LabelSelector). */
 export interface LabelSelector {
@@ -288,7 +289,10 @@ export function enforcementOf(p: CalicoPolicySpec & { types?: ("Ingress" | "Egre
     if (!interfaces) {
       return { problems: [problem(at("selector"), `host endpoint policies select interfaces with ibm.role == 'worker_public' or ibm.role == 'worker_private' (or ibm.role in {...} of those), as IKS's do; ${JSON.stringify(p.selector)} is not one of those`)] };
     }
-    const problems = p.preDnat ? preDnatProblems(p.ingress, i) : [];
+    const problems = p.preDnat ? preDnatProblems(p.ingress, i) : hostPolicyProblems(p, i);
+    for (const [direction, type] of [["ingress", "Ingress"], ["egress", "Egress"]] as const) {
+      if (!p.preDnat && p.types && p[direction].length > 0 && !p.types.includes(type)) problems.push(problem(at("types"), `${direction} rules are given but types has no ${type}: they would be ignored`));
+    }
     if (problems.length > 0) return { problems };
     return { enforcement: { policy: id, as: "HostRules", preDnat: p.preDnat, interfaces }, problems: [] };
   }
@@ -338,12 +342,35 @@ export function describeEnforcement(e: Enforcement): { policy: string; became: s
     return { policy: e.policy, became: `NetworkPolicy ${e.object.metadata.namespace}/${e.object.metadata.name}`, where: "every worker, for the pods it selects (kube-router)" };
   }
   if (e.preDnat) return { policy: e.policy, became: "host rules (preDNAT, iptables mangle PREROUTING)", where: `every worker's ${e.interfaces.join(" and ")} interface` };
-  // Said plainly until normal host rules are built: a listed policy is not an enforced one.
-  return { policy: e.policy, became: "NOT ENFORCED: host rules for normal (not preDNAT) host endpoint policies are not built yet", where: `meant for every worker's ${e.interfaces.join(" and ")} interface` };
+  const iks = (IKS_DEFAULT_HOST_POLICY_NAMES as readonly string[]).includes(e.policy.replace(/^global\//, "")) ? ", IKS default" : "";
+  return { policy: e.policy, became: `host rules (iptables filter INPUT/OUTPUT${iks})`, where: `every worker's ${e.interfaces.join(" and ")} interface (a host endpoint: what no policy allows is dropped)` };
+}
+
+type SpecPolicy = CalicoPolicySpec & { types?: ("Ingress" | "Egress")[] };
+
+/**
+ * The policies in force: IKS's default host policies (unless
+ * defaultHostPolicies is false), then the spec's own. A spec policy may not
+ * take a default's name (rules.ts says so): the defaults come first, so the
+ * spec's indices are the spec's paths after them.
+ */
+export function policiesInForce(calico: { policies: SpecPolicy[]; defaultHostPolicies?: boolean; systemManagementNets?: string[] }, podSubnet: string): SpecPolicy[] {
+  const defaults = calico.defaultHostPolicies === false ? [] : iksDefaultHostPolicies(podSubnet, calico.systemManagementNets ?? []);
+  return [...defaults, ...calico.policies];
+}
+
+/** The normal host endpoint policies among `policies`, as every node's host rules take them. */
+export function hostPolicies(policies: SpecPolicy[]): HostPolicy[] {
+  return policies.flatMap((p, i) => {
+    const e = enforcementOf(p, i).enforcement;
+    return e?.as === "HostRules" && !e.preDnat
+      ? [{ id: e.policy, ...(p.order !== undefined ? { order: p.order } : {}), interfaces: e.interfaces, types: policyTypes(p), ingress: p.ingress, egress: p.egress }]
+      : [];
+  });
 }
 
 /** The spec's preDNAT policies, as every node's host rules take them. */
-export function preDnatPolicies(policies: (CalicoPolicySpec & { types?: ("Ingress" | "Egress")[] })[]): PreDnatPolicy[] {
+export function preDnatPolicies(policies: SpecPolicy[]): PreDnatPolicy[] {
   return policies.flatMap((p, i) => {
     const e = enforcementOf(p, i).enforcement;
     return e?.as === "HostRules" && e.preDnat ? [{ id: e.policy, ...(p.order !== undefined ? { order: p.order } : {}), interfaces: e.interfaces, ingress: p.ingress }] : [];

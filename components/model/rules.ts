@@ -2,6 +2,7 @@
 // They run on a partially parsed spec (sections that failed the schema are
 // undefined) so that one broken section does not hide the problems of the
 // others. Every rule here is listed in docs/reference.md.
+import { IKS_DEFAULT_HOST_POLICY_NAMES } from "./iksHostPolicies";
 import { findFlavor, flavorsFor, DEFAULT_MASTER_FLAVOR } from "./flavors";
 import { cidr, containsCidr, containsIp, formatCidr, isPrivate, offsetOf, overlaps, parseCidr, parseIp, size, type Cidr } from "./ipv4";
 import { LIMITS } from "./limits";
@@ -461,6 +462,9 @@ function clusterNetworkRules(s: PartialSpec, network: ParsedSpec["network"], out
     const key = `${p.scope}/${p.namespace ?? ""}/${p.name}`;
     if (names.has(key)) out.push(problem(at("name"), `duplicate ${p.scope} policy ${p.name}${p.namespace ? ` in namespace ${p.namespace}` : ""}`));
     names.add(key);
+    if (p.scope === "global" && network.calico.defaultHostPolicies !== false && (IKS_DEFAULT_HOST_POLICY_NAMES as readonly string[]).includes(p.name)) {
+      out.push(problem(at("name"), `${p.name} is one of IKS's default host policies, which Keelson adds itself; name yours differently, or set network.calico.defaultHostPolicies: false and write all of them`));
+    }
     if (p.scope === "namespaced" && !p.namespace) out.push(problem(at("namespace"), "required: a namespaced policy needs its namespace"));
     if (p.scope === "global" && p.namespace) out.push(problem(at("namespace"), "a global policy has no namespace (use scope: namespaced)"));
     if (p.preDnat && p.scope !== "global") out.push(problem(at("preDnat"), "preDNAT policies must be global (Calico GlobalNetworkPolicy)"));

@@ -217,6 +217,10 @@ const CalicoSchema = z.strictObject({
   crossSubnet: z.boolean().default(true),
   natOutgoing: z.boolean().default(true),
   policies: z.array(CalicoPolicySchema).max(LIMITS.calicoPolicies).default([]),
+  /** IKS's default host endpoint policies on every worker's public interface (model/iksHostPolicies.ts). */
+  defaultHostPolicies: z.boolean().default(true),
+  /** Networks that may reach workers' public interfaces for system management (IKS's allow-sys-mgmt). */
+  systemManagementNets: z.array(cidrString).max(LIMITS.publicAllowlist).default([]),
 });
 
 const NetworkSchema = z.strictObject({
@@ -230,7 +234,7 @@ const NetworkSchema = z.strictObject({
     .default(16),
   /** Where this cluster's hosts start in shared primary subnets (another cluster may use the addresses below). */
   hostOffset: z.number().int().min(0).max(LIMITS.hostOffset).default(0),
-  calico: CalicoSchema.default({ encapsulation: "ipip", crossSubnet: true, natOutgoing: true, policies: [] }),
+  calico: CalicoSchema.default({ encapsulation: "ipip", crossSubnet: true, natOutgoing: true, policies: [], defaultHostPolicies: true, systemManagementNets: [] }),
 });
 
 const ServiceEndpointsSchema = z.strictObject({
@@ -337,7 +341,7 @@ export const ClusterSpecSchema = z.strictObject({
     serviceSubnet: "172.21.0.0/16",
     poolBlockSize: 16,
     hostOffset: 0,
-    calico: { encapsulation: "ipip", crossSubnet: true, natOutgoing: true, policies: [] },
+    calico: { encapsulation: "ipip", crossSubnet: true, natOutgoing: true, policies: [], defaultHostPolicies: true, systemManagementNets: [] },
   }),
   serviceEndpoints: ServiceEndpointsSchema.default({ private: true, publicAllowlist: [] }),
   albs: AlbsSchema.default({ public: {}, private: { enabled: false } }),

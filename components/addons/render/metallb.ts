@@ -14,6 +14,9 @@ import type { K8sObject } from "./objects";
 
 export const METALLB_NAMESPACE = "metallb-system";
 
+/** The speakers' memberlist port (METALLB_ML_BIND_PORT in upstream's manifest): speakers of a zone talk on it over the private network. */
+export const MEMBERLIST_PORT = 7946;
+
 /** MetalLB's annotations on a Service: which pool, which address. */
 export const POOL_ANNOTATION = "metallb.io/address-pool";
 export const IPS_ANNOTATION = "metallb.io/loadBalancerIPs";

@@ -99,7 +99,7 @@ export function networkPolicyFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodeP
 
 export function hostPolicyFiles(s: NodeClusterSpec, n: NodeIdentity): HostFile[] {
   return [
-    pub(HOST_POLICY_RULES, hostPolicyRules(s.preDnatPolicies)),
+    pub(HOST_POLICY_RULES, hostPolicyRules(s)),
     { path: HOST_POLICY_SCRIPT, mode: "0755", content: hostPolicyScript() },
     pub(`${UNIT_DIR}/${HOST_POLICY_UNIT}.service`, hostPolicyUnit(n)),
   ];

@@ -9,6 +9,9 @@ import { renderUnit } from "../../bootstrap/host/systemd";
 import { CONTAINERD_SOCKET, KUBELET_CONFIG, NODE_CA, kubeletCert, kubeletKey, nodeKubeconfig } from "./paths";
 import { dnsServiceIp, type NodeClusterSpec, type NodeIdentity } from "./spec";
 
+/** The kubelet's API port (its default, left unset in the config): the apiservers reach it for logs, exec and port-forward. */
+export const KUBELET_PORT = 10250;
+
 export interface KubeletOptions {
   /** cgroup v1 machines: kubelet 1.35+ refuses to start on v1 unless told (lab-facts.md). */
   failCgroupV1: boolean;

@@ -5,7 +5,7 @@ import { cidrContains, cidrsOverlap, intToIp, parseCidr } from "../../pki/ipmath
 import { isIpv4 } from "../../pki/profiles";
 
 import type { Taint } from "../../types";
-import type { PreDnatPolicy } from "../../model/hostRules";
+import type { Failsafe, HostPolicy, PreDnatPolicy } from "../../model/hostRules";
 export type { Taint };
 
 export interface NodeClusterSpec {
@@ -26,6 +26,10 @@ export interface NodeClusterSpec {
   upstreamDns: string[];
   /** The spec's preDNAT host policies, enforced on every node's interfaces (render/hostPolicy.ts). */
   preDnatPolicies: PreDnatPolicy[];
+  /** The normal host endpoint policies (IKS's defaults and the spec's), in filter INPUT/OUTPUT. */
+  hostPolicies: HostPolicy[];
+  /** Ports that pass unjudged on a private host endpoint. */
+  hostFailsafe: Failsafe;
 }
 
 export interface NodeIdentity {
