@@ -31,7 +31,7 @@ import { CoreDns } from "../addons/coreDns";
 import { IngressAlbs } from "../addons/ingressAlbs";
 import { Metallb } from "../addons/metallb";
 import { NetworkPolicies } from "../addons/networkPolicies";
-import { describeEnforcement, enforcementOf, type Enforcement } from "../model/networkPolicy";
+import { describeEnforcement, enforcementOf, policiesInForce, type Enforcement } from "../model/networkPolicy";
 import { parseManifest } from "../addons/render/objects";
 import { defaultArtifacts, type ArtifactSource } from "../bootstrap/artifacts";
 import { ImageBundle, defaultImagesDir } from "../bootstrap/images";
@@ -300,15 +300,13 @@ export class Cluster extends pulumi.ComponentResource {
     );
 
     // The plan has refused every policy the engine cannot enforce faithfully (model/rules.ts).
-    const enforcements: Enforcement[] = spec.network.calico.policies.map((p, i) => {
+    // IKS's default host policies come first (unless turned off), as every worker takes them.
+    const enforcements: Enforcement[] = policiesInForce(spec.network.calico, spec.network.podSubnet).map((p, i) => {
       const e = enforcementOf(p, i);
       if (!e.enforcement) throw new Error(`${e.problems.map((x) => `${x.path}: ${x.message}`).join("; ")}`);
       return e.enforcement;
     });
     this.networkPolicies = enforcements.map(describeEnforcement);
-    for (const e of enforcements) {
-      if (e.as === "HostRules" && !e.preDnat) pulumi.log.warn(`network.calico.policies: ${e.policy} is a normal (not preDNAT) host endpoint policy; those host rules are not built yet, so nothing enforces it (docs/calico.md)`, this);
-    }
 
     this.hosts = plan.hosts.map((h) => ({ name: h.name, role: h.role, zone: h.zone, pool: h.pool, privateIp: h.privateIp, publicIp: h.publicIp }));
     this.plannedLoadBalancers = plan.loadBalancers.map((l) => ({ service: `${l.namespace}/${l.name}`, zone: l.zone, network: l.network, ip: l.ip }));

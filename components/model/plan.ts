@@ -305,7 +305,7 @@ export function planCluster(spec: ClusterSpec): Plan {
       podSubnet: formatCidr(cidr(spec.network.podSubnet)),
       serviceSubnet: formatCidr(cidr(spec.network.serviceSubnet)),
       serviceEndpoints: spec.serviceEndpoints,
-      calico: { encapsulation: spec.network.calico.encapsulation, crossSubnet: spec.network.calico.crossSubnet, natOutgoing: spec.network.calico.natOutgoing },
+      calico: { encapsulation: spec.network.calico.encapsulation, crossSubnet: spec.network.calico.crossSubnet, natOutgoing: spec.network.calico.natOutgoing, defaultHostPolicies: spec.network.calico.defaultHostPolicies, systemManagementNets: spec.network.calico.systemManagementNets },
     },
     zones,
     segments,

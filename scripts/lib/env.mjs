@@ -24,6 +24,7 @@ export const APT_PACKAGES = [
   "procps", // tests: process listings
   "psmisc", // lab cleanup: fuser
   "curl",
+  "iputils-ping", // tests: ICMP through host endpoint policies
   "gcc", // images: the pause binary (pause.c, static) and flanneld (cgo, static)
   "libc6-dev", // the static C library both link against
 ];

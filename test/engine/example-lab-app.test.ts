@@ -16,11 +16,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { cleanupStack, listStackLeftovers } from "../../components/infra/lab/cleanup";
-import { stackNames } from "../../components/infra/lab/naming";
+import { CLIENT_LINK } from "../../components/infra/lab/netplan";
+import { hostNames, stackNames } from "../../components/infra/lab/naming";
 import { VERSIONS } from "../../components/releases";
 import { labSpecCopy } from "./lib/labSpec";
 import { diagnostics, projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
 import { sh, until } from "./lib/shell";
+import { spawn } from "node:child_process";
 
 const example = path.join(projectRoot, "examples", "lab-app");
 const stack = uniqueStackName("ex");
@@ -36,10 +38,11 @@ const o = 80;
 jest.setTimeout(40 * 60_000);
 
 /** The lab stack's spec with this test's address ranges: 3 masters and one virtual worker per zone. */
-function writeStack(expose: boolean, policies: Record<string, unknown>[] = []): void {
+function writeStack(expose: boolean, policies: Record<string, unknown>[] = [], defaultHostPolicies = true): void {
   const spec = labSpecCopy("ex", o);
   spec.workerPools = spec.workerPools.filter((p: { name: string }) => p.name === "default");
   spec.network.calico.policies = [...(spec.network.calico.policies ?? []), ...policies];
+  if (!defaultHostPolicies) spec.network.calico.defaultHostPolicies = false;
   fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": spec, "app:expose": expose } }));
 }
 
@@ -110,6 +113,90 @@ test("host protection (preDNAT): public NodePorts are refused from the internet;
     // From the internet on the public address: dropped before kube-proxy's DNAT (curl times out: exit 28).
     expect(fromInternet(`http://${w.publicIp}:${nodePort}`)).toBe("exit 28");
   }
+});
+
+/** The first bytes a TCP port sends, from `netns` (this machine's own network when null): "" when nothing answers in 3 s. */
+const bannerFrom = (netns: string | null, ip: string, port: number): string => {
+  const cmd = ["timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${ip}/${port} && head -c 7 <&3`];
+  return (netns ? sh("ip", ["netns", "exec", netns, ...cmd]) : sh(cmd[0], cmd.slice(1))).stdout;
+};
+/** Whether a TCP connection to ip:port opens from `netns` within 3 s (a dropped SYN times out). */
+const opensFrom = (netns: string, ip: string, port: number): boolean => sh("ip", ["netns", "exec", netns, "timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${ip}/${port}`]).status === 0;
+
+test("host protection (IKS's default host policies): a worker's public side answers ping and nothing else from the internet; its own connections out still work", async () => {
+  const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--stack", stack], opts));
+  for (const name of ["allow-all-outbound", "allow-bigfix-port", "allow-icmp", "allow-node-port-dnat", "allow-sys-mgmt", "allow-vrrp"]) {
+    expect(out.networkPolicies).toContainEqual({ policy: `global/${name}`, became: "host rules (iptables filter INPUT/OUTPUT, IKS default)", where: "every worker's public interface (a host endpoint: what no policy allows is dropped)" });
+  }
+  const client = stackNames(stack).clientNs;
+  const workers = out.hosts.filter((h: { role: string }) => h.role === "worker");
+  // A server on the internet client, for the workers' and pods' own connections out.
+  const server = spawn("ip", ["netns", "exec", client, "node", "-e", `require("http").createServer((q,s)=>s.end("internet")).listen(8000,"${CLIENT_LINK.client}")`], { stdio: "ignore" });
+  try {
+    await until("the internet client's server listens", 20, () => opensFrom(client, CLIENT_LINK.client, 8000));
+    for (const w of workers) {
+      expect(sh("ip", ["netns", "exec", client, "ping", "-c1", "-W2", w.publicIp]).status).toBe(0); // allow-icmp
+      expect(opensFrom(client, w.publicIp, 22)).toBe(false); // ssh: no policy allows it on the public side
+      expect(opensFrom(client, w.publicIp, 10250)).toBe(false); // kubelet: neither
+      expect(bannerFrom(null, w.privateIp, 22)).toBe("SSH-2.0"); // the private side is no host endpoint: Keelson manages nodes there
+      // allow-all-outbound: the node's own connection out of its public interface, and its reply.
+      expect(sh("ip", ["netns", "exec", hostNames(stack, w.name).netns, "curl", "-s", "--max-time", "5", `http://${CLIENT_LINK.client}:8000/`]).stdout).toBe("internet");
+    }
+    // A pod's connection out is forwarded, never judged by host rules.
+    expect(kubectl("exec", "echo", "--", "/agnhost", "connect", `${CLIENT_LINK.client}:8000`, "--timeout=5s").status).toBe(0);
+    // The LoadBalancer's traffic (DNATed to a pod) is forwarded too: it still answers.
+    const lbIp = kubectl("get", "service", "echo", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}").stdout.trim();
+    expect(fromInternet(`http://${lbIp}`)).toBe("echo");
+  } finally {
+    server.kill();
+  }
+
+  // Turned off, the public side is no host endpoint: ssh answers there again (in place, no host replaced).
+  writeStack(true, [], false);
+  const up = pulumiOk(["up", "--yes", "--stack", stack], opts);
+  // Only the host policy commands run again (a Command is replaced to re-run); no host, no other node step.
+  const replaced = up.split("\n").filter((l) => /^\s*\+-\s+\S+:\S+/.test(l)); // the resources' replace lines (not the summary)
+  expect(replaced.length).toBeGreaterThan(0);
+  for (const l of replaced) expect(l).toMatch(/command:remote:Command workers-\S+-host-policy replace/);
+  for (const w of workers) expect(bannerFrom(client, w.publicIp, 22)).toBe("SSH-2.0");
+  const after = JSON.parse(pulumiOk(["stack", "output", "networkPolicies", "--json", "--stack", stack], opts));
+  expect(after.map((p: { policy: string }) => p.policy)).not.toContain("global/allow-icmp");
+  // Back on (the tests below use the default spec).
+  writeStack(true);
+  pulumiOk(["up", "--yes", "--stack", stack], opts);
+  for (const w of workers) expect(opensFrom(client, w.publicIp, 22)).toBe(false);
+});
+
+/** A command inside a lab host, entered from this machine (the hosts are containers here): the host's PID 1's namespaces. */
+const inHost = (host: string, cmd: string[]): number => {
+  const nspawn = fs.readFileSync(path.join(stackNames(stack).dir, "hosts", host, "nspawn.pid"), "utf8").trim();
+  const init = sh("pgrep", ["-P", nspawn]).stdout.trim().split("\n")[0];
+  return sh("nsenter", ["-t", init, "-m", "-u", "-i", "-n", "-p", ...cmd]).status;
+};
+
+test("host rules survive a reboot: a node whose rules were flushed gets them back when it boots", async () => {
+  const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--stack", stack], opts));
+  const client = stackNames(stack).clientNs;
+  const w = out.hosts.filter((h: { role: string }) => h.role === "worker")[0];
+  const nodePort = new URL(out.url).port;
+  const netns = hostNames(stack, w.name).netns;
+  // The lab keeps a host's network namespace across its reboots (a real host's rules would be gone):
+  // flush the chains first, so that only the boot can bring them back.
+  for (const [table, chain] of [["filter", "KEELSON-HOST-IN-PUBLIC"], ["filter", "KEELSON-HOST-OUT-PUBLIC"], ["mangle", "KEELSON-PREDNAT-PUBLIC"]]) {
+    expect(sh("ip", ["netns", "exec", netns, "iptables", "-w", "-t", table, "-F", chain]).status).toBe(0);
+  }
+  expect(bannerFrom(client, w.publicIp, 22)).toBe("SSH-2.0"); // unprotected now
+  const nspawnBefore = fs.readFileSync(path.join(stackNames(stack).dir, "hosts", w.name, "nspawn.pid"), "utf8").trim();
+  expect(inHost(w.name, ["systemctl", "reboot"])).toBe(0);
+  await until("the worker boots again (a new systemd-nspawn)", 120, () => {
+    const f = path.join(stackNames(stack).dir, "hosts", w.name, "nspawn.pid");
+    return fs.existsSync(f) && fs.readFileSync(f, "utf8").trim() !== nspawnBefore && bannerFrom(null, w.privateIp, 22) === "SSH-2.0";
+  });
+  await until("the host rules are back on the public side", 120, () => !opensFrom(client, w.publicIp, 22));
+  expect(fromInternet(`http://${w.publicIp}:${nodePort}`)).toBe("exit 28"); // the preDNAT rule too
+  expect(sh("ip", ["netns", "exec", client, "ping", "-c1", "-W2", w.publicIp]).status).toBe(0);
+  await until("the node serves its private NodePort again", 180, () => /^hello-/.test(sh("curl", ["-s", "--max-time", "3", `http://${w.privateIp}:${nodePort}/hostname`]).stdout));
+  expect(kubectl("wait", "--for=condition=Ready", `node/${w.name}`, "--timeout=180s").status).toBe(0);
 });
 
 const AGNHOST = `registry.k8s.io/e2e-test-images/agnhost:${VERSIONS.images.agnhost}`;

@@ -30,6 +30,8 @@ priv=$(iface_of "$PRIVATE_IP")
 pub=""; if [ -n "\${PUBLIC_IP:-}" ]; then pub=$(iface_of "$PUBLIC_IP"); fi
 [ -n "$priv" ] || { echo "no interface has $PRIVATE_IP" >&2; exit 1; }
 iptables-restore -w 5 --noflush < ${HOST_POLICY_RULES}
+# The preDNAT-only rules file of earlier releases: this file replaced it.
+rm -f /etc/keelson/host-policy/prednat.rules
 # jumps TABLE CHAIN PREFIX WHERE(-A|-I) JUMP...: the jumps to Keelson's chains in CHAIN are exactly the wanted ones
 # (those of interfaces this node no longer has go); a missing one is added, last (-A) or first (-I).
 jumps() {

@@ -14,6 +14,7 @@ import { CNI_CONFLIST, FLANNEL_SUBNET_ENV } from "../../../components/workers/re
 import { cniRenderScript, flannelNetConf, flannelUnit } from "../../../components/workers/render/podNetwork";
 import { dnsServiceIp, validateNodeClusterSpec, validateNodeIdentity, type NodeClusterSpec, type NodeIdentity } from "../../../components/workers/render/spec";
 import { nodeOptionsFor } from "../../../components/workers/nodeInputs";
+import { CALICO_FAILSAFE } from "../../../components/model/hostRules";
 
 const spec = (over: Partial<NodeClusterSpec> = {}): NodeClusterSpec => ({
   clusterName: "lab",
@@ -27,6 +28,8 @@ const spec = (over: Partial<NodeClusterSpec> = {}): NodeClusterSpec => ({
   images: { pause: "registry.k8s.io/pause:3.10.2", coredns: "registry.k8s.io/coredns/coredns:v1.14.2" },
   upstreamDns: [],
   preDnatPolicies: [],
+  hostPolicies: [],
+  hostFailsafe: CALICO_FAILSAFE,
   ...over,
 });
 
@@ -213,11 +216,15 @@ describe("network policy agent (kube-router)", () => {
   });
 });
 
-describe("host policies (preDNAT)", () => {
+describe("host policies", () => {
   test("the rules, the script that finds the interfaces by address, and a boot-time oneshot that keeps them", () => {
     const files = hostPolicyFiles(spec({ preDnatPolicies: [{ id: "global/x", interfaces: ["public"], ingress: [{ action: "Deny", protocol: "TCP", destination: { ports: ["30000:32767"] } }] }] }), node());
     const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
-    expect(byPath["/etc/keelson/host-policy/prednat.rules"].content).toContain("--dports 30000:32767 -j DROP");
+    const rules = byPath["/etc/keelson/host-policy/host-policy.rules"].content;
+    expect(rules).toContain("--dports 30000:32767 -j DROP");
+    // Both tables in one file (one iptables-restore applies them together); no normal policy here, so the filter chains are empty.
+    expect(rules).toMatch(/\*mangle[\s\S]*COMMIT\n\*filter\n:KEELSON-HOST-IN-PUBLIC - \[0:0\][\s\S]*COMMIT\n$/);
+    expect(rules).not.toContain("-A KEELSON-HOST-");
     const script = byPath["/usr/local/lib/keelson/host-policy.sh"];
     expect(script.mode).toBe("0755");
     expect(execFileSync("bash", ["-n"], { input: script.content, encoding: "utf8" })).toBe("");
