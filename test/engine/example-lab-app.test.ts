@@ -46,7 +46,13 @@ function writeStack(expose: boolean, policies: Record<string, unknown>[] = [], d
   fs.writeFileSync(stackFile, stringify({ config: { "keelson:cluster": spec, "app:expose": expose } }));
 }
 
-const kubectl = (...args: string[]) => sh(kubectlBin, ["--kubeconfig", kubeconfig, "--request-timeout=20s", ...args]);
+/** kubectl; a `wait --timeout=Ns` gets N s (plus a margin) before sh gives up on it, not sh's default 60 s. */
+const kubectl = (...args: string[]) => {
+  const wait = Number(/^--timeout=(\d+)s$/.exec(args.find((a) => a.startsWith("--timeout=")) ?? "")?.[1] ?? 0);
+  return sh(kubectlBin, ["--kubeconfig", kubeconfig, "--request-timeout=20s", ...args], Math.max(60, wait + 30) * 1000);
+};
+/** What the pods of a namespace are doing, for a failure's message. */
+const podsNow = (ns: string) => kubectl("-n", ns, "get", "pods", "-o", "wide").stdout + kubectl("-n", ns, "get", "events", "--sort-by=.lastTimestamp").stdout.split("\n").slice(-25).join("\n");
 
 afterAll(() => {
   removeStack(stack, opts);
@@ -288,7 +294,8 @@ function shopPolicies(): Record<string, unknown>[] {
 test("network policies: before any policy, every flow between the test pods works", async () => {
   const r = sh(kubectlBin, ["--kubeconfig", kubeconfig, "apply", "-f", "-"], 60_000, SHOP);
   expect(r.status).toBe(0);
-  expect(kubectl("-n", "shop", "wait", "--for=condition=Ready", "pod", "--all", "--timeout=180s").status).toBe(0);
+  const ready = kubectl("-n", "shop", "wait", "--for=condition=Ready", "pod", "--all", "--timeout=180s");
+  expect({ status: ready.status, pods: ready.status === 0 ? "" : podsNow("shop") }).toEqual({ status: 0, pods: "" });
   const pod = (ns: string, j: any): PodAt => ({ ns, name: j.metadata.name, ip: j.status.podIP });
   web = pod("shop", JSON.parse(kubectl("-n", "shop", "get", "pod", "web", "-o", "json").stdout));
   client = pod("shop", JSON.parse(kubectl("-n", "shop", "get", "pod", "client", "-o", "json").stdout));
