@@ -23,23 +23,16 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
 import YAML from "yaml";
+import { kubectlBin, requireTs, root, stackRunner } from "./lib/bench.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const stack = process.env.KEELSON_STACK || "bench-day2";
-const specFile = path.join(root, "stacks", `Pulumi.${stack}.yaml`);
-const runner = path.join(root, "scripts", "keelson-run.mjs");
-const env = { ...process.env, KEELSON_STACK: stack };
-const require = createRequire(import.meta.url);
-require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
+const { stack, specFile, run: npmRun } = stackRunner("bench-day2");
 // The spec's parser and planner, the API poller and the backup tool, from their one owner.
-const { parseSpec } = require("../components/model/spec.ts");
-const { planCluster } = require("../components/model/plan.ts");
-const { whilePolling } = require("../test/engine/lib/apiPoller.ts");
-const { takeBackup, restoreBackup } = require("../components/cli/backup.ts");
-const kubectl = path.join(process.env.KEELSON_CACHE || path.join(os.homedir(), ".cache", "keelson"), "kubernetes", "v1.36.3", "bin", "kubectl");
+const { parseSpec } = requireTs("components/model/spec.ts");
+const { planCluster } = requireTs("components/model/plan.ts");
+const { whilePolling } = requireTs("test/engine/lib/apiPoller.ts");
+const { takeBackup, restoreBackup } = requireTs("components/cli/backup.ts");
+const kubectl = kubectlBin();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-bench-day2-"));
 const kubeconfig = path.join(work, "kubeconfig");
 
@@ -54,16 +47,6 @@ function plan() {
 
 const secs = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 const line = (label, value) => console.log(`${label.padEnd(64)} ${value.padStart(9)}`);
-
-function npmRun(args) {
-  const r = spawnSync(process.execPath, [runner, ...args], { cwd: root, env, encoding: "utf8", maxBuffer: 256 << 20 });
-  if (r.status !== 0) {
-    const diag = r.stdout.indexOf("Diagnostics:");
-    process.stderr.write((diag >= 0 ? r.stdout.slice(diag, diag + 20000) : r.stdout.slice(-4000)) + r.stderr.slice(-4000));
-    throw new Error(`${args.join(" ")} failed (exit ${r.status})`);
-  }
-  return r.stdout;
-}
 
 function timed(label, args) {
   const t0 = process.hrtime.bigint();
@@ -163,8 +146,13 @@ try {
   fs.rmSync(work, { recursive: true, force: true });
   if (!process.env.KEEP) {
     // Also after a failure: destroy what was built (hosts, namespaces, bridges), then forget the stack.
-    spawnSync(process.execPath, [runner, "down"], { cwd: root, env, stdio: "ignore" });
-    spawnSync(process.execPath, [runner, "pulumi", "--", "stack", "rm", "--yes", "--force", stack], { cwd: root, env, stdio: "ignore" });
+    for (const step of [["down"], ["pulumi", "--", "stack", "rm", "--yes", "--force", stack]]) {
+      try {
+        npmRun(step);
+      } catch {
+        // reported above; the next step still runs
+      }
+    }
     if (!existed) fs.rmSync(specFile, { force: true });
     // The benchmark's own backups (the stack's default backup directory).
     fs.rmSync(path.join(root, ".keelson", "backups", stack), { recursive: true, force: true });
