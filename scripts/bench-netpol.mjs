@@ -34,7 +34,7 @@ const kubeconfig = path.join(work, "kubeconfig");
 const PORT = 8080;
 const NS = "bench";
 
-const line = (label, ...values) => console.log(`${label.padEnd(44)} ${values.map((v) => String(v).padStart(16)).join("")}`);
+const line = (label, ...values) => console.log(`${label.padEnd(44)} ${values.map((v) => String(v).padStart(28)).join("")}`);
 
 function kube(args, input) {
   const r = spawnSync(kubectl, ["--kubeconfig", kubeconfig, "--request-timeout=30s", ...args], { encoding: "utf8", input, maxBuffer: 64 << 20 });
