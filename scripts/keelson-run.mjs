@@ -51,7 +51,7 @@ async function prepare(opts = {}) {
   }
 }
 
-async function prepareOnce({ apt = true, kubernetes = false } = {}) {
+async function prepareOnce({ apt = true, kubernetes = false, testTools = false } = {}) {
   if (apt) ensureAptPackages(say);
   ensureNodeModules(root, say);
   const env = await pulumiEnv(root, say);
@@ -62,6 +62,8 @@ async function prepareOnce({ apt = true, kubernetes = false } = {}) {
     const etcdBuild = await import("../toolchain/etcd.mjs");
     const images = await import("../toolchain/images.mjs");
     const kubeRouter = await import("../toolchain/kube-router.mjs");
+    // Tools only tests run (kube-bench: the CIS benchmark's checks), never put on a host by up.
+    const kubeBench = testTools ? await import("../toolchain/kube-bench.mjs") : undefined;
     // Side by side: the Kubernetes build (-p 2) and the image builds (-p 1, one Go
     // build at a time) share the Go caches, which are safe for concurrent builds, and
     // on a cold machine this keeps both cores busy through each other's downloads and links.
@@ -70,7 +72,11 @@ async function prepareOnce({ apt = true, kubernetes = false } = {}) {
     // cached) before the error surfaces, so a retry never races a build in progress.
     const settled = await Promise.allSettled([
       // kube-router after Kubernetes: the image side (etcd, five images, flanneld) is the longer one cold.
-      k8s.ensureKubernetes().then(async (k) => (await kubeRouter.ensureKubeRouter(), k)),
+      k8s.ensureKubernetes().then(async (k) => {
+        await kubeRouter.ensureKubeRouter();
+        if (kubeBench) env.KEELSON_KUBE_BENCH_DIR = (await kubeBench.ensureKubeBench()).dir;
+        return k;
+      }),
       etcdBuild.ensureEtcd().then(async (e) => [e, await images.ensureImages(), await images.ensureFlannel()]),
     ]);
     const failed = settled.find((r) => r.status === "rejected");
@@ -183,7 +189,7 @@ async function main() {
       return;
     }
     case "test": {
-      const env = await prepare({ kubernetes: true });
+      const env = await prepare({ kubernetes: true, testTools: true });
       const jest = path.join(root, "node_modules", "jest", "bin", "jest.js");
       const testEnv = { ...env, CI: env.CI ?? "true" };
       if (args.length > 0) {

@@ -29,7 +29,8 @@ export function controlPlaneInputs(spec: ClusterSpec, masters: ProvisionedHost[]
     podSubnet: spec.network.podSubnet,
     masters,
     apiServerPort,
-    apiserver: spec.apiserver,
+    apiserver: { encryptionAtRest: spec.apiserver.encryptionAtRest, auditLogging: spec.apiserver.auditLogging, anonymousAuth: spec.apiserver.anonymousAuth },
+    audit: spec.apiserver.auditLog,
     endpoints: {
       ...(spec.serviceEndpoints.private ? { private: { host: first.privateIp, port: apiServerPort } } : {}),
       ...(spec.serviceEndpoints.public && first.publicIp ? { public: { host: first.publicIp, port: apiServerPort } } : {}),

@@ -36,7 +36,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { BackupKey, BackupTargetKey } from "./backupKey";
 import { AGE, BACKUP_UNIT, backupFiles, validateBackupSchedule, validateBackupSettings, validateBackupTarget, type BackupSettings, type BackupTarget } from "./render/backup";
-import { AUDIT_LOG, kubeconfigPath } from "./render/paths";
+import { AUDIT_LOG, kubeconfigPath, oldKubeconfigPath } from "./render/paths";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
 import { etcdOwnershipScript } from "./render/etcd";
 import { etcdReleaseScript, etcdReleases } from "./render/etcdRelease";
@@ -238,7 +238,7 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       `${name}-kube-apiserver`,
       host,
       {
-        create: applyCommand("kube-apiserver", { before: `mkdir -p ${path.posix.dirname(AUDIT_LOG)}`, after: apiServerReadyCheck() }),
+        create: applyCommand("kube-apiserver", { before: `mkdir -p ${path.posix.dirname(AUDIT_LOG)}\nrm -f ${oldKubeconfigPath("admin")}`, after: apiServerReadyCheck() }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(apiServerFiles(spec, member, p)))),
       },
       { ...child, dependsOn: [this.etcdReady, this.binaries, ...(previous ? [previous] : [])] },
@@ -247,7 +247,7 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       `${name}-kube-controller-manager`,
       host,
       {
-        create: applyCommand("kube-controller-manager", { after: stableCheck("kube-controller-manager") }),
+        create: applyCommand("kube-controller-manager", { before: `rm -f ${oldKubeconfigPath("controller-manager")}`, after: stableCheck("kube-controller-manager") }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(controllerManagerFiles(spec, p)))),
       },
       { ...child, dependsOn: [this.apiserver] },
@@ -256,7 +256,7 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       `${name}-kube-scheduler`,
       host,
       {
-        create: applyCommand("kube-scheduler", { after: stableCheck("kube-scheduler") }),
+        create: applyCommand("kube-scheduler", { before: `rm -f ${oldKubeconfigPath("scheduler")}`, after: stableCheck("kube-scheduler") }),
         stdin: pulumi.secret(pems.apply((p) => bundleStdin(schedulerFiles(spec, p)))),
       },
       { ...child, dependsOn: [this.apiserver] },

@@ -11,6 +11,7 @@ import { kubernetesVersionProblem } from "./kubernetesVersions";
 import { LIMITS, SPECIAL_KEYS } from "./limits";
 import { selectorProblem } from "./selector";
 import { BACKUP_INTERVALS, validateBackupTarget } from "../control/render/backup";
+import { DEFAULTS as CONTROL_PLANE_DEFAULTS } from "../control/render/spec";
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const dnsLabel = (max: number) =>
@@ -279,6 +280,14 @@ const ApiserverSchema = z.strictObject({
   encryptionAtRest: z.boolean().default(true),
   auditLogging: z.boolean().default(true),
   anonymousAuth: z.boolean().default(false),
+  /** The audit log's rotation (kube-apiserver --audit-log-max*); the defaults are the CIS benchmark's minimums. */
+  auditLog: z
+    .strictObject({
+      maxAgeDays: z.number().int().min(1).max(3650).default(CONTROL_PLANE_DEFAULTS.audit.maxAgeDays),
+      maxBackups: z.number().int().min(1).max(1000).default(CONTROL_PLANE_DEFAULTS.audit.maxBackups),
+      maxSizeMiB: z.number().int().min(1).max(100000).default(CONTROL_PLANE_DEFAULTS.audit.maxSizeMiB),
+    })
+    .default(CONTROL_PLANE_DEFAULTS.audit),
 });
 
 /** Encrypted etcd backups (components/control/render/backup.ts); IBM Cloud backs its managed masters up every 8 hours. */
@@ -346,7 +355,7 @@ export const ClusterSpecSchema = z.strictObject({
   serviceEndpoints: ServiceEndpointsSchema.default({ private: true, publicAllowlist: [] }),
   albs: AlbsSchema.default({ public: {}, private: { enabled: false } }),
   loadBalancers: z.array(LoadBalancerSchema).max(LIMITS.loadBalancers).default([]),
-  apiserver: ApiserverSchema.default({ encryptionAtRest: true, auditLogging: true, anonymousAuth: false }),
+  apiserver: ApiserverSchema.default({ encryptionAtRest: true, auditLogging: true, anonymousAuth: false, auditLog: CONTROL_PLANE_DEFAULTS.audit }),
   backup: BackupSchema.default({ enabled: true, everyHours: 8, keep: 21 }),
 });
 

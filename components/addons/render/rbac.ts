@@ -20,9 +20,24 @@ function userBinding(name: string, role: string, user: string): K8sObject {
   };
 }
 
-/** `kubectl logs/exec` go from the apiserver to kubelets with this identity. */
+/**
+ * `kubectl logs/exec` go from the apiserver to kubelets with this identity; and
+ * kubelets renew their own client certificates: the controller manager's CSR
+ * approver approves a node's CSR for its own name when the node may create
+ * `certificatesigningrequests/selfnodeclient` (kubeadm's
+ * kubeadm:node-autoapprove-certificate-rotation, the same binding).
+ */
 export function controlPlaneRbacObjects(): K8sObject[] {
-  return [userBinding("keelson:kube-apiserver-kubelet-client", "system:kubelet-api-admin", KUBELET_CLIENT_USER)];
+  return [
+    userBinding("keelson:kube-apiserver-kubelet-client", "system:kubelet-api-admin", KUBELET_CLIENT_USER),
+    {
+      apiVersion: RBAC,
+      kind: "ClusterRoleBinding",
+      metadata: { name: "keelson:node-autoapprove-certificate-rotation" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:nodes" }],
+    },
+  ];
 }
 
 export function nodeAgentsRbacObjects(): K8sObject[] {

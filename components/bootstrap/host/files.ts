@@ -24,7 +24,8 @@ export function validateFiles(files: HostFile[]): void {
 /**
  * A POSIX sh script that writes every file atomically (temp file + rename in the
  * same directory, so a killed run never leaves a half-written config) and prints
- * only the paths it changed. Content is base64 so any byte survives the heredoc.
+ * only the paths it changed (a file whose content is the same gets its mode set,
+ * and is not counted). Content is base64 so any byte survives the heredoc.
  */
 export function renderFileBundle(files: HostFile[]): string {
   validateFiles(files);
@@ -38,7 +39,8 @@ export function renderFileBundle(files: HostFile[]): string {
       b64,
       `KEELSON_EOF_${i}`,
       `chmod ${f.mode} ${f.path}.keelson-new`,
-      `if cmp -s ${f.path}.keelson-new ${f.path}; then rm -f ${f.path}.keelson-new; else mv -f ${f.path}.keelson-new ${f.path}; echo "wrote ${f.path}"; fi`,
+      // Unchanged content keeps its file, but takes the mode asked for (a mode is part of what a file should be).
+      `if cmp -s ${f.path}.keelson-new ${f.path}; then rm -f ${f.path}.keelson-new; chmod ${f.mode} ${f.path}; else mv -f ${f.path}.keelson-new ${f.path}; echo "wrote ${f.path}"; fi`,
     );
   });
   return lines.join("\n") + "\n";

@@ -2,6 +2,18 @@
 // oneshot steps, and the .path units that trigger a step when a file appears.
 // A unit file's text is what decides whether its daemon restarts on an update
 // (its bundle is the stdin of a remote command): keep the output stable.
+import type { HostFile } from "./files";
+import { UNIT_DIR } from "./paths";
+
+/**
+ * A unit file as a host holds it: in UNIT_DIR, mode 0600 root:root (CIS
+ * Kubernetes Benchmark 1.1.1-1.1.8 and 4.1.1: unit files of the cluster's
+ * daemons are the systemd form of kubeadm's pod manifests). systemd reads them
+ * as root; nothing else needs to.
+ */
+export function unitFile(name: string, content: string): HostFile {
+  return { path: `${UNIT_DIR}/${name}`, mode: "0600", content };
+}
 
 /** The [Unit] and [Install] sections every kind of unit has. */
 interface UnitCommon {
@@ -22,7 +34,16 @@ interface ServiceCommon extends UnitCommon {
   environmentFile?: string;
   /** User= and Group= (the user's own group): a daemon that needs no root runs without it. */
   user?: string;
+  /**
+   * LoadCredential=: files (root's, 0600) systemd hands the service at start,
+   * readable by its user alone, as `credential(name)` in its arguments: how a
+   * daemon that is not root reads a key that stays root's on disk.
+   */
+  credentials?: Record<string, string>;
 }
+
+/** A credential's path as the service's arguments name it (systemd's %d: the service's credentials directory). */
+export const credential = (name: string) => `%d/${name}`;
 
 /** A long-running daemon: restarts forever. ExecStart has one argument per line, for readable diffs. */
 export interface DaemonUnitSpec extends ServiceCommon {
@@ -83,6 +104,10 @@ export function renderUnit(u: UnitSpec): string {
   for (const [k, v] of Object.entries(u.environment ?? {})) lines.push(`Environment=${quoteArg(`${k}=${v}`)}`);
   if (u.environmentFile) lines.push(`EnvironmentFile=${u.environmentFile}`);
   if (u.user) lines.push(`User=${u.user}`, `Group=${u.user}`);
+  for (const [name, file] of Object.entries(u.credentials ?? {})) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name) || !file.startsWith("/") || /[\s:]/.test(file)) throw new Error(`unit ${u.description}: credential ${JSON.stringify(name)} -> ${JSON.stringify(file)} is not a name and an absolute path`);
+    lines.push(`LoadCredential=${name}:${file}`);
+  }
   if (oneshot) {
     lines.push(`ExecStart=${u.exec.map(quoteArg).join(" ")}`);
     if (u.limitNoFile !== undefined) lines.push(`LimitNOFILE=${u.limitNoFile}`);

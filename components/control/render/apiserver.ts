@@ -3,6 +3,7 @@
 import { stringify } from "yaml";
 import type { MasterIdentity } from "../../pki/profiles";
 import { BIN_DIR } from "../../bootstrap/host/paths";
+import { TLS_CIPHER_SUITES, TLS_MIN_VERSION } from "../../pki/tlsPolicy";
 import { renderUnit } from "../../bootstrap/host/systemd";
 import { AUDIT_LOG, AUDIT_POLICY, ENCRYPTION_CONFIG, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
@@ -73,11 +74,17 @@ export function apiServerFlags(s: ControlPlaneSpec, m: MasterIdentity): string[]
     `--etcd-keyfile=${pki.key("apiserver-etcd-client")}`,
     `--kubelet-client-certificate=${pki.cert("apiserver-kubelet-client")}`,
     `--kubelet-client-key=${pki.key("apiserver-kubelet-client")}`,
+    // Kubelets serve with certificates of the cluster CA (their node name and IPs as SANs): verify them.
+    `--kubelet-certificate-authority=${pki.ca}`,
     "--kubelet-preferred-address-types=InternalIP,Hostname",
     `--service-cluster-ip-range=${s.serviceSubnet}`,
     `--service-account-issuer=https://kubernetes.default.svc.${s.clusterDomain}`,
     `--service-account-key-file=${pki.saPub}`,
     `--service-account-signing-key-file=${pki.saKey}`,
+    // Tokens live as long as they ask for (an hour for projected ones), not a year for "legacy" clients.
+    "--service-account-extend-token-expiration=false",
+    `--tls-min-version=${TLS_MIN_VERSION}`,
+    `--tls-cipher-suites=${TLS_CIPHER_SUITES.join(",")}`,
     // The aggregation layer: the apiserver proxies to extension apiservers (metrics-server) as front-proxy-client.
     `--requestheader-client-ca-file=${pki.frontProxyCa}`,
     "--requestheader-allowed-names=front-proxy-client",

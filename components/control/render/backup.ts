@@ -18,9 +18,9 @@
 //                                 (a quorum forms), then the apiservers one by one.
 // The timer fires at fixed hours (00/N:00 UTC), `Persistent=` so a master that
 // was down at that time takes it when it boots.
-import { BIN_DIR, UNIT_DIR } from "../../bootstrap/host/paths";
+import { BIN_DIR } from "../../bootstrap/host/paths";
 import type { HostFile } from "../../bootstrap/host/files";
-import { renderUnit } from "../../bootstrap/host/systemd";
+import { renderUnit, unitFile } from "../../bootstrap/host/systemd";
 import type { MasterIdentity } from "../../pki/profiles";
 import { ETCD_USER, etcdctl, initialClusterToken } from "./etcd";
 import { MEMBERSHIP_ENV, initialCluster, peerUrl } from "./etcdMembership";
@@ -266,8 +266,8 @@ export function backupFiles(s: ControlPlaneSpec, m: MasterIdentity, b: BackupSet
   return [
     { path: BACKUP_TOOL, mode: "0700", content: backupScript(s, m, b) },
     { path: RESTORE_TOOL, mode: "0700", content: restoreScript(s, m) },
-    { path: `${UNIT_DIR}/${BACKUP_UNIT}.service`, mode: "0644", content: service },
-    { path: `${UNIT_DIR}/${BACKUP_UNIT}.timer`, mode: "0644", content: timer },
+    unitFile(`${BACKUP_UNIT}.service`, service),
+    unitFile(`${BACKUP_UNIT}.timer`, timer),
     ...(b.target
       ? [
           { path: `${BACKUP_TARGET_DIR}/id`, mode: "0600", content: targetKey!.endsWith("\n") ? targetKey! : `${targetKey}\n` },

@@ -9,7 +9,8 @@ import { etcdctl, etcdUnit } from "./etcd";
 import { waitFor, type Pem } from "../../bootstrap/host/commands";
 import type { HostFile } from "../../bootstrap/host/files";
 import { renderKubeconfig } from "../../bootstrap/host/kubeconfig";
-import { BIN_DIR, UNIT_DIR } from "../../bootstrap/host/paths";
+import { BIN_DIR } from "../../bootstrap/host/paths";
+import { unitFile } from "../../bootstrap/host/systemd";
 import { AUDIT_POLICY, ENCRYPTION_CONFIG, kubeconfigPath, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
 
@@ -46,7 +47,7 @@ export function etcdFiles(s: ControlPlaneSpec, m: MasterIdentity, p: MasterPems)
     sec(pki.etcdKey("member"), p.etcdMember.keyPem),
     pub(pki.etcdCert("healthcheck-client"), p.etcdHealthcheck.certPem),
     sec(pki.etcdKey("healthcheck-client"), p.etcdHealthcheck.keyPem),
-    pub(`${UNIT_DIR}/etcd.service`, etcdUnit(s, m)),
+    unitFile(`etcd.service`, etcdUnit(s, m)),
   ];
 }
 
@@ -67,7 +68,7 @@ export function apiServerFiles(s: ControlPlaneSpec, m: MasterIdentity, p: Master
     sec(pki.saKey, p.serviceAccount.keyPem),
     // Operators on the master and the bootstrap health checks use this.
     sec(kubeconfigPath("admin"), adminKubeconfig(s, p, localServer(s))),
-    pub(`${UNIT_DIR}/kube-apiserver.service`, apiServerUnit(s, m)),
+    unitFile(`kube-apiserver.service`, apiServerUnit(s, m)),
   ];
   if (s.apiserver.encryptionAtRest) files.push(sec(ENCRYPTION_CONFIG, encryptionConfig(p.encryptionKey)));
   if (s.apiserver.auditLogging) files.push(pub(AUDIT_POLICY, auditPolicy()));
@@ -84,7 +85,7 @@ export function controllerManagerFiles(s: ControlPlaneSpec, p: MasterPems): Host
       kubeconfigPath("controller-manager"),
       renderKubeconfig({ clusterName: s.clusterName, server: localServer(s), caPem: p.kubernetesCa.certPem, user: "system:kube-controller-manager", ...p.controllerManager }),
     ),
-    pub(`${UNIT_DIR}/kube-controller-manager.service`, controllerManagerUnit(s)),
+    unitFile(`kube-controller-manager.service`, controllerManagerUnit(s)),
   ];
 }
 
@@ -94,7 +95,7 @@ export function schedulerFiles(s: ControlPlaneSpec, p: MasterPems): HostFile[] {
       kubeconfigPath("scheduler"),
       renderKubeconfig({ clusterName: s.clusterName, server: localServer(s), caPem: p.kubernetesCa.certPem, user: "system:kube-scheduler", ...p.scheduler }),
     ),
-    pub(`${UNIT_DIR}/kube-scheduler.service`, schedulerUnit(s)),
+    unitFile(`kube-scheduler.service`, schedulerUnit(s)),
   ];
 }
 

@@ -2,7 +2,7 @@
 // both the client and the peer port.
 import type { MasterIdentity } from "../../pki/profiles";
 import { BIN_DIR } from "../../bootstrap/host/paths";
-import { renderUnit } from "../../bootstrap/host/systemd";
+import { credential, renderUnit } from "../../bootstrap/host/systemd";
 import { ETCD_DATA_DIR, ETCD_PKI_DIR, K8S_DIR, PKI_DIR, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
 import { etcdMemberName } from "./spec";
@@ -10,9 +10,12 @@ import { MEMBERSHIP_ENV } from "./etcdMembership";
 
 /**
  * etcd runs as its own unprivileged user, owning its data directory (CIS 1.1.11
- * and 1.1.12) and its member key; everything else about the host stays root's.
+ * and 1.1.12); everything else about the host stays root's, its member key too
+ * (CIS 1.1.19: the PKI directory is root's): systemd hands etcd the key at start
+ * (LoadCredential), readable by etcd alone.
  */
 export const ETCD_USER = "etcd";
+const MEMBER_KEY_CREDENTIAL = "member.key";
 
 /**
  * Run by the etcd step after its files are written and before etcd (re)starts:
@@ -28,15 +31,14 @@ export function etcdOwnershipScript(): string {
     `getent passwd ${u} >/dev/null || useradd --system --gid ${u} --no-create-home --home-dir ${ETCD_DATA_DIR} --shell /usr/sbin/nologin ${u}`,
     // The file bundle writes under umask 077, so the directories it made are root's
     // alone: the PKI directories become traversable (0755, as kubeadm has them; every
-    // key in them stays 0600) and pki/etcd is readable by etcd's group, so etcd opens
-    // the CA and its member certificate (0644) and key (its own).
-    `chmod 0755 ${K8S_DIR} ${PKI_DIR}`,
-    `chgrp ${u} ${ETCD_PKI_DIR}`,
-    `chmod 0750 ${ETCD_PKI_DIR}`,
+    // key in them stays 0600 root:root), so etcd opens the CA and its member
+    // certificate (0644). Its key comes through systemd (etcdUnit). Clusters built
+    // before 2026-12-07 had pki/etcd root:etcd and the key etcd's: given back to root.
+    `chmod 0755 ${K8S_DIR} ${PKI_DIR} ${ETCD_PKI_DIR}`,
+    `chown root:root ${ETCD_PKI_DIR} ${pki.etcdKey("member")}`,
+    `chmod 0600 ${pki.etcdKey("member")}`,
     `install -d -m 0700 -o ${u} -g ${u} ${ETCD_DATA_DIR}`,
     `chown -R ${u}:${u} ${ETCD_DATA_DIR}`,
-    `chown ${u}:${u} ${pki.etcdKey("member")}`,
-    `chmod 0600 ${pki.etcdKey("member")}`,
   ].join("\n");
 }
 
@@ -47,7 +49,7 @@ export function initialClusterToken(s: ControlPlaneSpec): string {
 
 export function etcdFlags(s: ControlPlaneSpec, m: MasterIdentity): string[] {
   const member = pki.etcdCert("member");
-  const memberKey = pki.etcdKey("member");
+  const memberKey = credential(MEMBER_KEY_CREDENTIAL);
   return [
     `--name=${etcdMemberName(m)}`,
     `--data-dir=${ETCD_DATA_DIR}`,
@@ -80,6 +82,7 @@ export function etcdUnit(s: ControlPlaneSpec, m: MasterIdentity): string {
     type: "notify",
     environmentFile: MEMBERSHIP_ENV,
     user: ETCD_USER,
+    credentials: { [MEMBER_KEY_CREDENTIAL]: pki.etcdKey("member") },
     exec: [`${BIN_DIR}/etcd`, ...etcdFlags(s, m)],
   });
 }

@@ -6,8 +6,7 @@
 // and the machine running `pulumi up` reach masters on their private IPs.
 import type { MasterIdentity } from "../../pki/profiles";
 import type { HostFile } from "../../bootstrap/host/files";
-import { UNIT_DIR } from "../../bootstrap/host/paths";
-import { renderUnit } from "../../bootstrap/host/systemd";
+import { renderUnit, unitFile } from "../../bootstrap/host/systemd";
 import type { ControlPlaneSpec } from "./spec";
 
 export const ALLOWLIST_UNIT = "keelson-public-endpoint-allowlist";
@@ -40,10 +39,9 @@ export function allowlistScript(s: ControlPlaneSpec, m: MasterIdentity): string 
 export function allowlistFiles(s: ControlPlaneSpec, m: MasterIdentity): HostFile[] {
   return [
     { path: ALLOWLIST_SCRIPT, mode: "0755", content: allowlistScript(s, m) },
-    {
-      path: `${UNIT_DIR}/${ALLOWLIST_UNIT}.service`,
-      mode: "0644",
-      content: renderUnit({
+    unitFile(
+      `${ALLOWLIST_UNIT}.service`,
+      renderUnit({
         type: "oneshot",
         remainAfterExit: true,
         description: "Keelson: the public service endpoint's source allow-list",
@@ -51,6 +49,6 @@ export function allowlistFiles(s: ControlPlaneSpec, m: MasterIdentity): HostFile
         before: ["kube-apiserver.service"],
         exec: [ALLOWLIST_SCRIPT],
       }),
-    },
+    ),
   ];
 }

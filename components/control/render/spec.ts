@@ -29,7 +29,8 @@ export const DEFAULTS = {
   nodeCidrMaskSize: 24,
   clusterDomain: "cluster.local",
   apiServerPort: 6443,
-  audit: { maxAgeDays: 7, maxBackups: 5, maxSizeMiB: 100 },
+  // CIS Kubernetes Benchmark 1.2.17-1.2.19: keep audit logs 30 days, 10 files, 100 MB each.
+  audit: { maxAgeDays: 30, maxBackups: 10, maxSizeMiB: 100 },
 };
 
 function checkEndpoint(e: Endpoint | undefined, path: string): void {

@@ -4,7 +4,7 @@
 import type { Pem } from "../../bootstrap/host/commands";
 import type { HostFile } from "../../bootstrap/host/files";
 import { renderKubeconfig } from "../../bootstrap/host/kubeconfig";
-import { UNIT_DIR } from "../../bootstrap/host/paths";
+import { unitFile } from "../../bootstrap/host/systemd";
 import { containerdConfig, type ContainerdOptions } from "./containerd";
 import { kubeletConfig, kubeletUnit, type KubeletOptions } from "./kubelet";
 import { kubeProxyConfig, kubeProxyUnit } from "./kubeProxy";
@@ -57,7 +57,7 @@ export function containerdFiles(s: NodeClusterSpec, o: NodeOptions): HostFile[] 
 }
 
 export function masterProxyFiles(s: NodeClusterSpec): HostFile[] {
-  return [pub(MASTER_PROXY_CONFIG, masterProxyConfig(s)), pub(`${UNIT_DIR}/keelson-master-proxy.service`, masterProxyUnit())];
+  return [pub(MASTER_PROXY_CONFIG, masterProxyConfig(s)), unitFile(`keelson-master-proxy.service`, masterProxyUnit())];
 }
 
 export function kubeletFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems, o: NodeOptions): HostFile[] {
@@ -66,8 +66,8 @@ export function kubeletFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems, o
     pub(kubeletCert, p.kubelet.certPem),
     sec(kubeletKey, p.kubelet.keyPem),
     sec(nodeKubeconfig("kubelet"), kubeconfig(s, p.kubernetesCaCert, `system:node:${n.name}`, p.kubelet)),
-    pub(KUBELET_CONFIG, kubeletConfig(s, n, o.kubelet)),
-    pub(`${UNIT_DIR}/kubelet.service`, kubeletUnit(n)),
+    sec(KUBELET_CONFIG, kubeletConfig(s, n, o.kubelet)),
+    unitFile(`kubelet.service`, kubeletUnit(n)),
   ];
 }
 
@@ -75,7 +75,7 @@ export function kubeProxyFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems)
   return [
     sec(nodeKubeconfig("kube-proxy"), kubeconfig(s, p.kubernetesCaCert, "system:kube-proxy", p.kubeProxy)),
     pub(KUBE_PROXY_CONFIG, kubeProxyConfig(s, n)),
-    pub(`${UNIT_DIR}/kube-proxy.service`, kubeProxyUnit()),
+    unitFile(`kube-proxy.service`, kubeProxyUnit()),
   ];
 }
 
@@ -83,17 +83,17 @@ export function podNetworkFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems
   return [
     sec(nodeKubeconfig("flannel"), kubeconfig(s, p.kubernetesCaCert, FLANNEL_USER, p.flannel)),
     pub(FLANNEL_NET_CONF, flannelNetConf(s)),
-    pub(`${UNIT_DIR}/flanneld.service`, flannelUnit(n)),
+    unitFile(`flanneld.service`, flannelUnit(n)),
     { path: CNI_RENDER_SCRIPT, mode: "0755", content: cniRenderScript() },
-    pub(`${UNIT_DIR}/keelson-cni.path`, cniPathUnit()),
-    pub(`${UNIT_DIR}/keelson-cni.service`, cniServiceUnit()),
+    unitFile(`keelson-cni.path`, cniPathUnit()),
+    unitFile(`keelson-cni.service`, cniServiceUnit()),
   ];
 }
 
 export function networkPolicyFiles(s: NodeClusterSpec, n: NodeIdentity, p: NodePems): HostFile[] {
   return [
     sec(nodeKubeconfig("kube-router"), kubeconfig(s, p.kubernetesCaCert, KUBE_ROUTER_USER, p.kubeRouter)),
-    pub(`${UNIT_DIR}/kube-router.service`, kubeRouterUnit(s, n)),
+    unitFile(`kube-router.service`, kubeRouterUnit(s, n)),
   ];
 }
 
@@ -101,6 +101,6 @@ export function hostPolicyFiles(s: NodeClusterSpec, n: NodeIdentity): HostFile[]
   return [
     pub(HOST_POLICY_RULES, hostPolicyRules(s)),
     { path: HOST_POLICY_SCRIPT, mode: "0755", content: hostPolicyScript() },
-    pub(`${UNIT_DIR}/${HOST_POLICY_UNIT}.service`, hostPolicyUnit(n)),
+    unitFile(`${HOST_POLICY_UNIT}.service`, hostPolicyUnit(n)),
   ];
 }

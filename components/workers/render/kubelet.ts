@@ -6,6 +6,7 @@
 import { stringify } from "yaml";
 import { BIN_DIR } from "../../bootstrap/host/paths";
 import { renderUnit } from "../../bootstrap/host/systemd";
+import { TLS_CIPHER_SUITES, TLS_MIN_VERSION } from "../../pki/tlsPolicy";
 import { CONTAINERD_SOCKET, KUBELET_CONFIG, NODE_CA, kubeletCert, kubeletKey, nodeKubeconfig } from "./paths";
 import { dnsServiceIp, type NodeClusterSpec, type NodeIdentity } from "./spec";
 
@@ -35,9 +36,16 @@ export function kubeletConfig(s: NodeClusterSpec, n: NodeIdentity, o: KubeletOpt
     containerRuntimeEndpoint: `unix://${CONTAINERD_SOCKET}`,
     tlsCertFile: kubeletCert,
     tlsPrivateKeyFile: kubeletKey,
-    // Certificates are Keelson's resources in state (renewed by `pulumi up`), not rotated by the kubelet.
-    rotateCertificates: false,
+    tlsMinVersion: TLS_MIN_VERSION,
+    tlsCipherSuites: [...TLS_CIPHER_SUITES],
+    // The client certificate Keelson issues (a resource in state) is where the kubelet starts; it
+    // renews it itself before it expires (CSRs auto-approved: components/addons/render/rbac.ts),
+    // keeping the renewed one in /var/lib/kubelet/pki. The serving certificate stays Keelson's:
+    // its SANs are the node's addresses, which only the plan knows, and the apiserver verifies it.
+    rotateCertificates: true,
     serverTLSBootstrap: false,
+    // Every container gets the runtime's default seccomp profile unless its pod asks otherwise.
+    seccompDefault: true,
     registerNode: true,
     registerWithTaints: n.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })),
     // Kernel tunables are the machine's business; a node must not fail over them.

@@ -25,6 +25,11 @@ describe("file bundle", () => {
     expect(r2.status).toBe(0);
     expect(r2.stdout).toBe("");
     expect(fs.readdirSync(`${dir}/a`)).toEqual(["key.pem"]);
+    // A file with the same content but another mode (a unit written 0644 before) takes the mode, and is not reported.
+    fs.chmodSync(`${dir}/a/key.pem`, 0o644);
+    const r3 = run();
+    expect(r3.stdout).toBe("");
+    expect(fs.statSync(`${dir}/a/key.pem`).mode & 0o777).toBe(0o600);
   });
 
   it("rejects unsafe paths and modes", () => {

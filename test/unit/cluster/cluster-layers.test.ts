@@ -142,6 +142,7 @@ describe("the Cluster on a driver", () => {
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:flannel",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:kube-apiserver-kubelet-client",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:kube-router",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:node-autoapprove-certificate-rotation",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding system:coredns",
       ].sort(),
     );

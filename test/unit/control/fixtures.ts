@@ -1,5 +1,5 @@
 // A control plane spec the control-plane unit tests share.
-import type { ControlPlaneSpec } from "../../../components/control/render/spec";
+import { DEFAULTS, type ControlPlaneSpec } from "../../../components/control/render/spec";
 
 export const spec: ControlPlaneSpec = {
   clusterName: "mycluster",
@@ -17,5 +17,5 @@ export const spec: ControlPlaneSpec = {
   endpoints: { private: { host: "10.10.0.11", port: 6443 } },
   publicAllowlist: [],
   apiserver: { encryptionAtRest: true, auditLogging: true, anonymousAuth: false },
-  audit: { maxAgeDays: 7, maxBackups: 5, maxSizeMiB: 100 },
+  audit: DEFAULTS.audit,
 };

@@ -56,18 +56,25 @@ describe("etcd", () => {
     expect(u).toMatch(/StartLimitIntervalSec=0/);
     expect(u).toContain("ExecStart=/usr/local/bin/etcd \\\n  --name=mycluster-master-dal10 \\");
   });
-  it("runs as its own user, which owns the data directory and the member key (CIS 1.1.11, 1.1.12)", () => {
-    expect(etcdUnit(spec, spec.masters[0])).toMatch(/^User=etcd\nGroup=etcd$/m);
+  it("runs as its own user owning the data directory (CIS 1.1.11, 1.1.12); its key stays root's and comes through systemd (CIS 1.1.19)", () => {
+    const u = etcdUnit(spec, spec.masters[0]);
+    expect(u).toMatch(/^User=etcd\nGroup=etcd$/m);
+    expect(u).toContain("LoadCredential=member.key:/etc/kubernetes/pki/etcd/member.key");
+    const f = flagMap(etcdFlags(spec, spec.masters[0]));
+    expect(f["key-file"]).toBe("%d/member.key");
+    expect(f["peer-key-file"]).toBe("%d/member.key");
+    expect(f["cert-file"]).toBe("/etc/kubernetes/pki/etcd/member.crt");
     const own = etcdOwnershipScript().split("\n");
     expect(own).toContain("install -d -m 0700 -o etcd -g etcd /var/lib/etcd");
     expect(own).toContain("chown -R etcd:etcd /var/lib/etcd");
-    expect(own).toContain("chown etcd:etcd /etc/kubernetes/pki/etcd/member.key");
+    // Everything under pki/ is root's (clusters made before had pki/etcd root:etcd and the key etcd's).
+    expect(own).toContain("chown root:root /etc/kubernetes/pki/etcd /etc/kubernetes/pki/etcd/member.key");
+    expect(own).toContain("chmod 0600 /etc/kubernetes/pki/etcd/member.key");
     // The bundle's directories are root-only (umask 077): etcd must be able to reach its certificates.
-    expect(own).toContain("chmod 0755 /etc/kubernetes /etc/kubernetes/pki");
-    expect(own).toContain("chgrp etcd /etc/kubernetes/pki/etcd");
-    expect(own).toContain("chmod 0750 /etc/kubernetes/pki/etcd");
-    // The user is made before anything is handed to it.
-    expect(own.findIndex((l) => l.includes("useradd"))).toBeLessThan(own.findIndex((l) => l.startsWith("chgrp")));
+    expect(own).toContain("chmod 0755 /etc/kubernetes /etc/kubernetes/pki /etc/kubernetes/pki/etcd");
+    expect(own.join("\n")).not.toMatch(/chgrp|chown etcd/);
+    // The user is made before the data directory is handed to it.
+    expect(own.findIndex((l) => l.includes("useradd"))).toBeLessThan(own.findIndex((l) => l.startsWith("install -d")));
   });
 });
 
@@ -77,6 +84,14 @@ describe("kube-apiserver", () => {
     expect(f["authorization-mode"]).toBe("Node,RBAC");
     expect(f["enable-admission-plugins"]).toContain("NodeRestriction");
     expect(f["anonymous-auth"]).toBe("false");
+  });
+  it("verifies kubelets, keeps tokens to their asked lifetime, offers only strong TLS (CIS 1.2.5, 1.2.29, 1.2.30)", () => {
+    expect(f["kubelet-certificate-authority"]).toBe("/etc/kubernetes/pki/ca.crt");
+    expect(f["service-account-extend-token-expiration"]).toBe("false");
+    expect(f["tls-min-version"]).toBe("VersionTLS12");
+    const suites = f["tls-cipher-suites"].split(",");
+    expect(suites.length).toBeGreaterThan(3);
+    for (const c of suites) expect(c).toMatch(/^TLS_ECDHE_(ECDSA|RSA)_WITH_(AES_(128|256)_GCM_SHA(256|384)|CHACHA20_POLY1305)$/);
   });
   it("drains watches on shutdown so a restart does not wait a minute", () => {
     expect(f["shutdown-watch-termination-grace-period"]).toBe("10s");
@@ -90,7 +105,8 @@ describe("kube-apiserver", () => {
   it("encrypts secrets and audits with rotation when asked, and not otherwise", () => {
     expect(f["encryption-provider-config"]).toBe("/etc/kubernetes/encryption-config.yaml");
     expect(f["audit-log-path"]).toBe("/var/log/kubernetes/audit/audit.log");
-    expect(f["audit-log-maxbackup"]).toBe("5");
+    expect(f["audit-log-maxage"]).toBe("30");
+    expect(f["audit-log-maxbackup"]).toBe("10");
     expect(f["audit-log-maxsize"]).toBe("100");
     const off = flagMap(apiServerFlags({ ...spec, apiserver: { encryptionAtRest: false, auditLogging: false, anonymousAuth: false } }, spec.masters[0]));
     expect(off["encryption-provider-config"]).toBeUndefined();

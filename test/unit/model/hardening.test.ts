@@ -117,6 +117,12 @@ const CLASSES: Record<string, Case[]> = {
     ["constructor as a zone name", lab, (s) => (s.zones = ["constructor"]), "zones[0]", '"constructor" is not allowed as a zone name (JavaScript treats it specially)'],
   ],
 
+  "the apiserver's audit log rotation (CIS 1.2.17-1.2.19), configurable in the spec": [
+    ["no retention at all", lab, (s) => (s.apiserver = { auditLog: { maxAgeDays: 0 } }), "apiserver.auditLog.maxAgeDays", "must be at least 1"],
+    ["a fraction of a backup", lab, (s) => (s.apiserver = { auditLog: { maxBackups: 2.5 } }), "apiserver.auditLog.maxBackups", "expected int, got number 2.5"],
+    ["a size as a string", lab, (s) => (s.apiserver = { auditLog: { maxSizeMiB: "100" } }), "apiserver.auditLog.maxSizeMiB", 'expected number, got string "100"'],
+    ["a key the audit log does not have", lab, (s) => (s.apiserver = { auditLog: { keep: 1 } }), "apiserver.auditLog.keep", "unknown field"],
+  ],
   "messages: required, non-finite numbers, empty strings": [
     ["a missing infrastructure kind", lab, (s) => delete s.infrastructure.kind, "infrastructure.kind", 'required: must be one of "classic", "vpc", "lab", "ssh"'],
     ["a missing pool name", lab, (s) => delete s.workerPools[0].name, "workerPools[0].name", "required (string)"],
@@ -158,6 +164,10 @@ describe("what the classes still accept", () => {
     ok(Object.assign(labSpec(), { kubernetesVersion: DEFAULT_KUBERNETES_VERSION }));
     const r = parseSpec(Object.assign(labSpec(), { kubernetesVersion: `${previousMinor}.0` }));
     expect(r.ok).toBe(false);
+  });
+  test("the audit log keeps what the CIS benchmark asks for unless the spec says otherwise", () => {
+    expect(ok(labSpec())?.apiserver.auditLog).toEqual({ maxAgeDays: 30, maxBackups: 10, maxSizeMiB: 100 });
+    expect(ok(Object.assign(labSpec(), { apiserver: { auditLog: { maxAgeDays: 90 } } }))?.apiserver.auditLog).toEqual({ maxAgeDays: 90, maxBackups: 10, maxSizeMiB: 100 });
   });
   test("lab and ssh regions and zones are free-form", () => {
     const s = sshSpec();

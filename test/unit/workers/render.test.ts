@@ -10,7 +10,7 @@ import { containerdConfig } from "../../../components/workers/render/containerd"
 import { kubeletConfig, kubeletFlags } from "../../../components/workers/render/kubelet";
 import { kubeProxyConfig } from "../../../components/workers/render/kubeProxy";
 import { masterProxyConfig } from "../../../components/workers/render/masterProxy";
-import { CNI_CONFLIST, FLANNEL_SUBNET_ENV } from "../../../components/workers/render/paths";
+import { CNI_CONFLIST, FLANNEL_SUBNET_ENV, kubeletCert } from "../../../components/workers/render/paths";
 import { cniRenderScript, flannelNetConf, flannelUnit } from "../../../components/workers/render/podNetwork";
 import { dnsServiceIp, validateNodeClusterSpec, validateNodeIdentity, type NodeClusterSpec, type NodeIdentity } from "../../../components/workers/render/spec";
 import { nodeOptionsFor } from "../../../components/workers/nodeInputs";
@@ -115,6 +115,17 @@ describe("kubelet", () => {
     expect(c.clusterDNS).toEqual(["172.21.0.10"]);
     expect(c.readOnlyPort).toBe(0);
     expect(c.registerWithTaints).toEqual([]);
+  });
+  test("rotates its client certificate, keeps Keelson's serving one, seccomp by default, strong TLS (CIS 4.2.10-4.2.14)", () => {
+    const c = parse(kubeletConfig(spec(), node(), lab.kubelet));
+    expect(c.rotateCertificates).toBe(true);
+    expect(c.serverTLSBootstrap).toBe(false);
+    expect(c.tlsCertFile).toBe(kubeletCert);
+    expect(c.seccompDefault).toBe(true);
+    expect(c.podPidsLimit).toBeGreaterThan(0);
+    expect(c.tlsMinVersion).toBe("VersionTLS12");
+    expect(c.tlsCipherSuites).toContain("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+    expect(c.tlsCipherSuites.some((s: string) => /CBC|RC4|3DES/.test(s))).toBe(false);
   });
   test("taints from the pool; labels as one sorted flag; node IP is the private one", () => {
     const n = node({ taints: [{ key: "dedicated", value: "metal", effect: "NoSchedule" }, { key: "gpu", effect: "NoExecute" }] });
@@ -237,6 +248,12 @@ describe("host policies", () => {
 });
 
 describe("bundles and commands", () => {
+  test("unit files, kubeconfigs and the kubelet config are 0600 (CIS 4.1.1, 4.1.5, 4.1.9)", () => {
+    const files = [...masterProxyFiles(spec()), ...podNetworkFiles(spec(), node(), pems), ...kubeletFiles(spec(), node(), pems, lab), ...kubeProxyFiles(spec(), node(), pems)];
+    const units = files.filter((f) => f.path.startsWith("/etc/systemd/system/"));
+    expect(units.length).toBeGreaterThanOrEqual(5);
+    for (const f of [...units, ...files.filter((f) => /kubeconfig$|\/var\/lib\/kubelet\/config\.yaml$/.test(f.path))]) expect(`${f.path} ${f.mode}`).toBe(`${f.path} 0600`);
+  });
   test("each daemon's bundle holds its unit", () => {
     expect(containerdFiles(spec(), lab).map((f) => f.path)).toEqual(["/etc/containerd/config.toml"]);
     expect(masterProxyFiles(spec()).map((f) => f.path)).toContain("/etc/systemd/system/keelson-master-proxy.service");
