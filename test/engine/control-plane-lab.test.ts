@@ -82,12 +82,12 @@ test("etcd: three started members, one per zone; a client without a certificate 
   expect(noCert.status).not.toBe(0);
 });
 
-/** Who runs etcd on a master, and who owns its data directory and member key. */
+/** Who runs etcd on a master, and who owns its data directory and member key (root: systemd hands etcd the key). */
 const ETCD_OWNERSHIP = "ps -o user= -C etcd | sort -u; stat -c '%U:%G %a' /var/lib/etcd /var/lib/etcd/member /etc/kubernetes/pki/etcd/member.key /etc/kubernetes/pki/etcd /etc/kubernetes/pki/etcd/healthcheck-client.key";
 // The other keys beside etcd's stay root's alone.
-const etcdsOwn = ["etcd", "etcd:etcd 700", "etcd:etcd 700", "etcd:etcd 600", "root:etcd 750", "root:root 600"];
+const etcdsOwn = ["etcd", "etcd:etcd 700", "etcd:etcd 700", "root:root 600", "root:root 755", "root:root 600"];
 
-test("etcd runs as its own user, which owns its data directory and member key (CIS 1.1.11, 1.1.12)", () => {
+test("etcd runs as its own user, which owns its data directory (CIS 1.1.11, 1.1.12); the PKI stays root's (CIS 1.1.19)", () => {
   for (const ip of privateIps) expect({ ip, own: ssh(ip, ETCD_OWNERSHIP).stdout.trim().split("\n") }).toEqual({ ip, own: etcdsOwn });
 });
 

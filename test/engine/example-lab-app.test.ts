@@ -3,6 +3,8 @@
 // and deploys a web app onto it through `cluster.provider`, in one `pulumi up`.
 //  - the app answers from this machine (the one running Pulumi) on its NodePort;
 //  - a second `up` changes nothing;
+//  - the CIS Kubernetes Benchmark v1.12 (issue 15): kube-bench's automated checks all pass on a
+//    master and a worker, and kubelets renew their client certificates through approved CSRs;
 //  - network policies (issue 14): the spec's pod policies become NetworkPolicy objects that
 //    kube-router enforces on every worker, tried with real connections both ways (a default
 //    deny, an allow of one port and source, egress to DNS and one service, ipBlock with
@@ -21,7 +23,8 @@ import { hostNames, stackNames } from "../../components/infra/lab/naming";
 import { VERSIONS } from "../../components/releases";
 import { labSpecCopy } from "./lib/labSpec";
 import { diagnostics, projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
-import { sh, until } from "./lib/shell";
+import { runKubeBench, automated } from "./lib/kubeBench";
+import { sh, ssh, until } from "./lib/shell";
 import { spawn } from "node:child_process";
 
 const example = path.join(projectRoot, "examples", "lab-app");
@@ -91,6 +94,47 @@ test("one pulumi up: the cluster and the app on it; the app answers from this ma
 
 test("a second up changes nothing", () => {
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
+});
+
+// ---- the CIS Kubernetes Benchmark (issue 15) -------------------------------
+
+/** The stack's ssh key in a file of this test's (0600), for ssh and kube-bench. */
+function sshKeyFile(): string {
+  const file = path.join(work, "ssh-key");
+  if (!fs.existsSync(file)) {
+    const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--show-secrets", "--stack", stack], opts));
+    fs.writeFileSync(file, out.sshPrivateKey, { mode: 0o600 });
+  }
+  return file;
+}
+
+test("CIS Kubernetes Benchmark v1.12 (kube-bench, its checks unchanged): every automated check passes on a master and on a worker", () => {
+  const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--stack", stack], opts));
+  const master = out.hosts.find((h: { role: string }) => h.role === "master");
+  const worker = out.hosts.find((h: { role: string }) => h.role === "worker");
+  const results = [...runKubeBench(sshKeyFile(), master.privateIp, ["master", "etcd", "controlplane"]), ...runKubeBench(sshKeyFile(), worker.privateIp, ["node"])];
+  const auto = results.filter(automated);
+  // Every section ran: file modes and ownership (1.1), apiserver (1.2), controller manager (1.3),
+  // scheduler (1.4), etcd (2), kubelet files (4.1) and settings (4.2).
+  for (const section of ["1.1.", "1.2.", "1.3.", "1.4.", "2.", "4.1.", "4.2."]) expect(auto.filter((r) => r.id.startsWith(section)).length).toBeGreaterThan(0);
+  expect(auto.length).toBeGreaterThan(50);
+  expect(auto.filter((r) => r.status !== "PASS").map((r) => `${r.id} ${r.status} ${r.text} (read: ${r.actual})`)).toEqual([]);
+});
+
+test("kubelets renew their own client certificates: each node's CSR was approved and signed, and the kubelet uses the renewed certificate", () => {
+  const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--stack", stack], opts));
+  const csrs = JSON.parse(kubectl("get", "csr", "-o", "json").stdout).items as { spec: { signerName: string; username: string }; status: { certificate?: string; conditions?: { type: string }[] } }[];
+  const workers = out.hosts.filter((h: { role: string }) => h.role === "worker");
+  for (const w of workers) {
+    const mine = csrs.filter((c) => c.spec.username === `system:node:${w.name}` && c.spec.signerName === "kubernetes.io/kube-apiserver-client-kubelet");
+    expect(mine.some((c) => c.status.conditions?.some((x) => x.type === "Approved") && c.status.certificate)).toBe(true);
+    // The certificate the kubelet talks with now: issued to the node by the cluster CA, not the one Keelson wrote.
+    const r = ssh(sshKeyFile(), w.privateIp, "openssl x509 -in /var/lib/kubelet/pki/kubelet-client-current.pem -noout -subject -serial; openssl x509 -in /var/lib/kubelet/pki/kubelet.crt -noout -serial");
+    expect(r.status).toBe(0);
+    const [subject, renewed, written] = r.stdout.trim().split("\n");
+    expect(subject).toMatch(new RegExp(`CN ?= ?system:node:${w.name}`));
+    expect(renewed).not.toBe(written);
+  }
 });
 
 // ---- network policies (issue 14) ------------------------------------------

@@ -63,7 +63,9 @@ export function apiServerFlags(s: ControlPlaneSpec, m: MasterIdentity): string[]
     "--allow-privileged=true",
     `--anonymous-auth=${s.apiserver.anonymousAuth}`,
     "--authorization-mode=Node,RBAC",
-    "--enable-admission-plugins=NodeRestriction",
+    // DenyServiceExternalIPs: a Service's externalIPs would let any user who may create Services
+    // take over traffic to any address (CVE-2020-8554); Keelson's LoadBalancers use status, not externalIPs.
+    "--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs",
     "--enable-bootstrap-token-auth=true",
     `--client-ca-file=${pki.ca}`,
     `--tls-cert-file=${pki.cert("apiserver")}`,

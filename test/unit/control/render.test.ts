@@ -82,7 +82,7 @@ describe("kube-apiserver", () => {
   const f = flagMap(apiServerFlags(spec, spec.masters[0]));
   it("has RBAC+Node authz, NodeRestriction, anonymous off", () => {
     expect(f["authorization-mode"]).toBe("Node,RBAC");
-    expect(f["enable-admission-plugins"]).toContain("NodeRestriction");
+    expect(f["enable-admission-plugins"].split(",")).toEqual(["NodeRestriction", "DenyServiceExternalIPs"]);
     expect(f["anonymous-auth"]).toBe("false");
   });
   it("verifies kubelets, keeps tokens to their asked lifetime, offers only strong TLS (CIS 1.2.5, 1.2.29, 1.2.30)", () => {
