@@ -23,7 +23,7 @@ import { hostNames, stackNames } from "../../components/infra/lab/naming";
 import { VERSIONS } from "../../components/releases";
 import { labSpecCopy } from "./lib/labSpec";
 import { diagnostics, projectRoot, pulumi, pulumiOk, removeStack, uniqueStackName } from "./lib/pulumi";
-import { runKubeBench, automated } from "./lib/kubeBench";
+import { CIS_BENCHMARK, automated, runKubeBench } from "./lib/kubeBench";
 import { sh, ssh, until } from "./lib/shell";
 import { spawn } from "node:child_process";
 
@@ -118,6 +118,8 @@ test("CIS Kubernetes Benchmark v1.12 (kube-bench, its checks unchanged): every a
   // scheduler (1.4), etcd (2), kubelet files (4.1) and settings (4.2).
   for (const section of ["1.1.", "1.2.", "1.3.", "1.4.", "2.", "4.1.", "4.2."]) expect(auto.filter((r) => r.id.startsWith(section)).length).toBeGreaterThan(0);
   expect(auto.length).toBeGreaterThan(50);
+  // The manual ones are docs/security.md's to explain; the log shows where they stand on this run.
+  console.log(`CIS ${CIS_BENCHMARK}: ${auto.length} automated checks, ${results.length - auto.length} manual; not PASS: ${results.filter((r) => r.status !== "PASS").map((r) => `${r.id} ${r.status}`).join(", ") || "none"}`);
   expect(auto.filter((r) => r.status !== "PASS").map((r) => `${r.id} ${r.status} ${r.text} (read: ${r.actual})`)).toEqual([]);
 });
 
