@@ -21,3 +21,5 @@ export const url = service ? pulumi.interpolate`http://${cluster.hosts.find((h) 
 /** The cluster's hosts, and what enforces each of the spec's network policies. */
 export const hosts = cluster.hosts;
 export const networkPolicies = cluster.networkPolicies;
+/** ssh to the hosts as root with this key (a secret: `pulumi stack output --show-secrets sshPrivateKey`). */
+export const sshPrivateKey = cluster.sshPrivateKey;
