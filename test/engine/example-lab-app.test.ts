@@ -342,6 +342,9 @@ test("network policies: before any policy, every flow between the test pods work
   expect(r.status).toBe(0);
   const ready = kubectl("-n", "shop", "wait", "--for=condition=Ready", "pod", "--all", "--timeout=180s");
   expect({ status: ready.status, pods: ready.status === 0 ? "" : podsNow("shop") }).toEqual({ status: 0, pods: "" });
+  // The app's pods too: one may be on the node the reboot test restarted, its sandbox still coming back (no IP yet).
+  const hello = kubectl("wait", "--for=condition=Ready", "pod", "-l", "app=hello", "--timeout=180s");
+  expect({ status: hello.status, pods: hello.status === 0 ? "" : podsNow("default") }).toEqual({ status: 0, pods: "" });
   const pod = (ns: string, j: any): PodAt => ({ ns, name: j.metadata.name, ip: j.status.podIP });
   web = pod("shop", JSON.parse(kubectl("-n", "shop", "get", "pod", "web", "-o", "json").stdout));
   client = pod("shop", JSON.parse(kubectl("-n", "shop", "get", "pod", "client", "-o", "json").stdout));
