@@ -1,6 +1,6 @@
 // The host library's unit renderer: daemons, oneshot steps and .path units. The
 // full texts pinned here are on hosts already; a changed byte restarts a daemon.
-import { renderPathUnit, renderUnit } from "../../../components/bootstrap/host/systemd";
+import { credential, renderPathUnit, renderUnit, unitFile } from "../../../components/bootstrap/host/systemd";
 import { allowlistFiles } from "../../../components/control/render/publicEndpoint";
 import { cniPathUnit, cniServiceUnit } from "../../../components/workers/render/podNetwork";
 import { spec } from "../control/fixtures";
@@ -44,6 +44,19 @@ describe("renderUnit", () => {
     expect(renderPathUnit({ description: "p", pathChanged: ["/run/x"], unit: "y.service", wantedBy: [] })).toBe("[Unit]\nDescription=p\n\n[Path]\nPathChanged=/run/x\nUnit=y.service\n");
     expect(() => renderPathUnit({ description: "p" })).toThrow(/no path/);
     expect(() => renderPathUnit({ description: "p", pathExists: ["run/x"] })).toThrow(/absolute/);
+  });
+});
+
+describe("unit files and credentials", () => {
+  it("a unit file is in /etc/systemd/system, 0600 (CIS 1.1.1-1.1.8, 4.1.1)", () => {
+    expect(unitFile("x.service", "[Unit]\n")).toEqual({ path: "/etc/systemd/system/x.service", mode: "0600", content: "[Unit]\n" });
+  });
+  it("credentials become LoadCredential= lines, named in arguments through %d; a bad one is refused", () => {
+    const u = renderUnit({ description: "d", user: "etcd", credentials: { "member.key": "/etc/k/member.key" }, exec: ["/bin/d", `--key=${credential("member.key")}`] });
+    expect(u).toContain("User=etcd\nGroup=etcd\nLoadCredential=member.key:/etc/k/member.key\n");
+    expect(u).toContain("--key=%d/member.key");
+    expect(() => renderUnit({ description: "d", credentials: { "a b": "/x" }, exec: ["/bin/d"] })).toThrow(/credential/);
+    expect(() => renderUnit({ description: "d", credentials: { k: "relative/path" }, exec: ["/bin/d"] })).toThrow(/credential/);
   });
 });
 
