@@ -16,7 +16,7 @@ import { stringify } from "yaml";
 import { UNIT_DIR } from "../../../components/bootstrap/host/paths";
 import { ETCD_DATA_DIR, kubeconfigPath } from "../../../components/control/render/paths";
 import { KUBELET_CONFIG, KUBE_PROXY_CONFIG, NODE_CA, nodeKubeconfig } from "../../../components/workers/render/paths";
-import { sh, ssh } from "./shell";
+import { SSH_OPTIONS, sh, ssh } from "./shell";
 
 export const CIS_BENCHMARK = "cis-1.12";
 
@@ -76,9 +76,8 @@ export function runKubeBench(keyFile: string, ip: string, targets: string[]): Ci
     fs.copyFileSync(path.join(dir, "bin", "kube-bench"), path.join(local, "kube-bench"));
     fs.chmodSync(path.join(local, "kube-bench"), 0o755);
     const remote = "/root/keelson-kube-bench";
-    const opts = ["BatchMode=yes", "StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "LogLevel=ERROR", "ConnectTimeout=5"].flatMap((o) => ["-o", o]);
     if (ssh(keyFile, ip, `rm -rf ${remote}`).status !== 0) throw new Error(`ssh ${ip} failed`);
-    const cp = sh("scp", ["-q", "-r", "-i", keyFile, ...opts, local, `root@${ip}:${remote}`], 120_000);
+    const cp = sh("scp", ["-q", "-r", "-i", keyFile, ...SSH_OPTIONS, local, `root@${ip}:${remote}`], 120_000);
     if (cp.status !== 0) throw new Error(`scp kube-bench to ${ip}: ${cp.stderr}`);
     const r = ssh(keyFile, ip, `cd ${remote} && ./kube-bench run --config-dir ${remote}/cfg --benchmark ${CIS_BENCHMARK} --targets ${targets.join(",")} --json; rc=$?; rm -rf ${remote}; exit $rc`, 300_000);
     if (r.status !== 0) throw new Error(`kube-bench on ${ip} (exit ${r.status}): ${r.stderr.slice(-2000)}`);

@@ -13,10 +13,12 @@ export function sh(cmd: string, args: string[], timeoutMs = 60_000, input?: stri
   return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-/** ssh as root with a key, trusting the host's key on first use (hosts are new on every run). */
+/** ssh and scp options for lab hosts: trust the host's key on first use (hosts are new on every run). */
+export const SSH_OPTIONS: readonly string[] = ["BatchMode=yes", "StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "LogLevel=ERROR", "ConnectTimeout=5"].flatMap((o) => ["-o", o]);
+
+/** ssh as root with a key. */
 export function ssh(keyFile: string, ip: string, script: string, timeoutMs = 60_000): ShResult {
-  const opts = ["BatchMode=yes", "StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "LogLevel=ERROR", "ConnectTimeout=5"];
-  return sh("ssh", ["-i", keyFile, ...opts.flatMap((o) => ["-o", o]), `root@${ip}`, script], timeoutMs);
+  return sh("ssh", ["-i", keyFile, ...SSH_OPTIONS, `root@${ip}`, script], timeoutMs);
 }
 
 /** Polls `check` until it is true; fails after `seconds`. */
