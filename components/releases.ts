@@ -12,6 +12,8 @@ export const VERSIONS = {
   flannel: versions.flannel,
   /** kube-router, whose network policy controller enforces NetworkPolicy on every worker. */
   kubeRouter: versions.kubeRouter,
+  /** Keelson's approver of kubelet serving certificates (toolchain/kubelet-serving-approver/), on every master. */
+  kubeletServingApprover: versions.kubeletServingApprover,
   images: versions.images,
 } as const;
 

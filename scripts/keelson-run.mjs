@@ -56,12 +56,14 @@ async function prepareOnce({ apt = true, kubernetes = false, testTools = false }
   ensureNodeModules(root, say);
   const env = await pulumiEnv(root, say);
   if (kubernetes) {
-    // The binaries hosts get: Kubernetes, etcd, flannel and kube-router from their Go modules.
+    // The binaries hosts get: Kubernetes, etcd, flannel and kube-router from their Go modules, and Keelson's approver.
     // The images nodes run (pause, CoreDNS, agnhost) and the pod network agent, from their Go modules.
     const k8s = await import("../toolchain/kubernetes.mjs");
     const etcdBuild = await import("../toolchain/etcd.mjs");
     const images = await import("../toolchain/images.mjs");
     const kubeRouter = await import("../toolchain/kube-router.mjs");
+    // Keelson's own approver of kubelet serving certificates (toolchain/kubelet-serving-approver/, client-go of the same release).
+    const approver = await import("../toolchain/kubelet-serving-approver.mjs");
     // Tools only tests run (kube-bench: the CIS benchmark's checks), never put on a host by up.
     const kubeBench = testTools ? await import("../toolchain/kube-bench.mjs") : undefined;
     // Side by side: the Kubernetes build (-p 2) and the image builds (-p 1, one Go
@@ -74,6 +76,7 @@ async function prepareOnce({ apt = true, kubernetes = false, testTools = false }
       // kube-router after Kubernetes: the image side (etcd, five images, flanneld) is the longer one cold.
       k8s.ensureKubernetes().then(async (k) => {
         await kubeRouter.ensureKubeRouter();
+        await approver.ensureApprover();
         if (kubeBench) env.KEELSON_KUBE_BENCH_DIR = (await kubeBench.ensureKubeBench()).dir;
         return k;
       }),

@@ -320,7 +320,12 @@ export class Cluster extends pulumi.ComponentResource {
       const artifacts = args.artifacts ?? defaultArtifacts(spec.kubernetesVersion);
       const controlPlane = (this.controlPlane = new ControlPlane(
         "control-plane",
-        { ...controlPlaneInputs(spec, masters, CONTROL_PLANE_DEFAULTS.apiServerPort), artifacts },
+        {
+          ...controlPlaneInputs(spec, masters, CONTROL_PLANE_DEFAULTS.apiServerPort),
+          artifacts,
+          // Each worker's kubelet may have a serving certificate for its own name and addresses only.
+          kubeletServingNodes: this.workerHosts().map((h) => ({ name: h.spec.name, ips: [h.spec.privateIp, ...(h.spec.publicIp ? [h.spec.publicIp] : [])] })),
+        },
         child,
       ));
       controlPlane.replicas.forEach((r, i) => memberGates.get(controlPlane.spec.masters[i].name)?.resolve(r.memberReady));

@@ -14,7 +14,8 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { MasterReplicaProps } from "../types";
 import type { ProvisionedHost } from "../infra/driver";
-import type { ArtifactSource } from "../bootstrap/artifacts";
+import { cacheRoot, type ArtifactSource } from "../bootstrap/artifacts";
+import { VERSIONS } from "../releases";
 import { CONTROL_PLANE_BINARIES } from "../bootstrap/artifactPlan";
 import { applyCommand, bundleStdin, stableCheck } from "../bootstrap/host/commands";
 import { hostCommand, hostCopy } from "../bootstrap/host/hostCommand";
@@ -28,6 +29,7 @@ import {
   controllerManagerFiles,
   etcdFiles,
   etcdHealthCheck,
+  kubeletServingApproverFiles,
   schedulerFiles,
   type MasterPems,
 } from "./render/bundles";
@@ -37,6 +39,7 @@ import * as path from "path";
 import { BackupKey, BackupTargetKey } from "./backupKey";
 import { AGE, BACKUP_UNIT, backupFiles, validateBackupSchedule, validateBackupSettings, validateBackupTarget, type BackupSettings, type BackupTarget } from "./render/backup";
 import { AUDIT_LOG, kubeconfigPath, oldKubeconfigPath } from "./render/paths";
+import { APPROVER_BIN, APPROVER_UNIT, type ServingNode } from "./render/kubeletServingApprover";
 import { ALLOWLIST_UNIT, allowlistFiles } from "./render/publicEndpoint";
 import { etcdOwnershipScript } from "./render/etcd";
 import { etcdReleaseScript, etcdReleases } from "./render/etcdRelease";
@@ -60,6 +63,10 @@ export interface ControlPlaneArgs {
   apiserver?: Partial<ControlPlaneSpec["apiserver"]>;
   audit?: Partial<ControlPlaneSpec["audit"]>;
   artifacts: ArtifactSource;
+  /** The nodes (workers) whose kubelets' serving CSRs the masters approve, with the addresses each may name. */
+  kubeletServingNodes?: ServingNode[];
+  /** Keelson's approver binary on the machine running Pulumi; default: the toolchain's build in the cache. */
+  kubeletServingApproverBinary?: string;
   /** More names/addresses the apiserver certificate must carry (e.g. how the outer machine reaches masters). */
   extraApiServerSans?: string[];
   /** Server URL written into the exported admin kubeconfig; default: private endpoint, else public. */
@@ -86,6 +93,13 @@ export interface BackupInfo {
   everyHours: number;
   /** The masters, in order, as the machine running Pulumi reaches them over SSH. */
   masters: { name: string; host: string; port: number; user: string }[];
+}
+
+/** Where toolchain/kubelet-serving-approver.mjs builds the approver (the runner builds it before `up`). */
+function defaultApproverBinary(): string {
+  const bin = path.join(cacheRoot(), "kubelet-serving-approver", VERSIONS.kubeletServingApprover, "bin", "kubelet-serving-approver");
+  if (!fs.existsSync(bin)) throw new Error(`controlPlane.kubeletServingApproverBinary: ${bin} is missing; build it first: node toolchain/kubelet-serving-approver.mjs`);
+  return bin;
 }
 
 /** Where Debian's age package (which the runner installs) puts the binary. */
@@ -127,6 +141,7 @@ export function controlPlaneSpec(args: ControlPlaneArgs): ControlPlaneSpec {
     publicAllowlist: args.publicAllowlist ?? [],
     apiserver: { encryptionAtRest: true, auditLogging: true, anonymousAuth: false, ...args.apiserver },
     audit: { ...DEFAULTS.audit, ...args.audit },
+    kubeletServingNodes: args.kubeletServingNodes ?? [],
   });
 }
 
@@ -153,6 +168,8 @@ export class MasterBootstrap extends pulumi.ComponentResource {
   apiserver!: command.remote.Command;
   controllerManager!: command.remote.Command;
   scheduler!: command.remote.Command;
+  /** Keelson's approver of kubelet serving certificates on this master. */
+  kubeletServingApprover!: command.remote.Command;
   private readonly replicaName: string;
 
   constructor(
@@ -165,6 +182,8 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       pems: pulumi.Output<MasterPems>;
       artifacts: ArtifactSource;
       backup?: MasterBackup;
+      /** The approver's binary, pushed to `path` (named by its sha256) and installed from there. */
+      approver: { asset: pulumi.asset.FileAsset; path: string };
       /** The etcd releases a member steps through, ending with the pinned one (etcdReleases). */
       releases: string[];
       /** The previous master's step to the first release: members move one at a time. */
@@ -261,6 +280,17 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [this.apiserver] },
     );
+    const approver = this.ctx.approver;
+    const approverBin = hostCopy(`${name}-kubelet-serving-approver-binary`, host, { source: approver.asset, remotePath: approver.path }, child);
+    this.kubeletServingApprover = hostCommand(
+      `${name}-kubelet-serving-approver`,
+      host,
+      {
+        create: applyCommand(APPROVER_UNIT, { before: `install -m 0755 ${approver.path} ${APPROVER_BIN}`, after: stableCheck(APPROVER_UNIT) }),
+        stdin: pulumi.secret(pems.apply((p) => bundleStdin(kubeletServingApproverFiles(spec, member, p)))),
+      },
+      { ...child, dependsOn: [this.apiserver, approverBin] },
+    );
     const backup = this.ctx.backup;
     if (backup) {
       const age = hostCopy(`${name}-age`, host, { source: backup.age.asset, remotePath: backup.age.path }, child);
@@ -353,6 +383,7 @@ export class ControlPlane extends pulumi.ComponentResource {
       controllerManager: pair("controller-manager"),
       scheduler: pair("scheduler"),
       admin: pair("admin"),
+      kubeletServingApprover: pair("kubelet-serving-approver"),
       serviceAccount: pulumi.all([pki.serviceAccount.keyPem, pki.serviceAccount.publicKeyPem]).apply(([keyPem, publicKeyPem]) => ({ keyPem, publicKeyPem })),
       encryptionKey: pki.encryptionKey.value,
     });
@@ -378,6 +409,9 @@ export class ControlPlane extends pulumi.ComponentResource {
         .all(args.masters.map((m) => pulumi.output({ name: m.spec.name, host: m.connection.host, port: m.connection.port ?? 22, user: m.connection.user })))
         .apply((masters) => ({ clusterName: spec.clusterName, directory, keep, everyHours, masters }));
     }
+    const approverBinary = args.kubeletServingApproverBinary ?? defaultApproverBinary();
+    const approverSha = crypto.createHash("sha256").update(fs.readFileSync(approverBinary)).digest("hex").slice(0, 16);
+    const approver = { asset: new pulumi.asset.FileAsset(approverBinary), path: `${ARTIFACT_DIR}/kubelet-serving-approver-${approverSha}` };
     const releases = etcdReleases(args.artifacts.etcdVersion, args.artifacts.etcdUpgradeSteps);
     let previousStep: pulumi.Resource | undefined;
     this.replicas = args.masters.map((host, index) => {
@@ -395,7 +429,7 @@ export class ControlPlane extends pulumi.ComponentResource {
         publicIp: member.publicIp,
         kubernetesVersion: spec.kubernetesVersion,
       };
-      const replica = new MasterBootstrap(rname, props, { spec, host, member, pems, artifacts: args.artifacts, backup, releases, previousStep }, { parent: this });
+      const replica = new MasterBootstrap(rname, props, { spec, host, member, pems, artifacts: args.artifacts, backup, approver, releases, previousStep }, { parent: this });
       previousStep = replica.etcdSteps[0];
       return replica;
     });
@@ -409,7 +443,7 @@ export class ControlPlane extends pulumi.ComponentResource {
       `${name}-ready`,
       args.masters[0],
       { create: `${BIN_DIR}/kubectl --kubeconfig ${kubeconfigPath("admin")} get --raw /readyz` },
-      { parent: this, dependsOn: [...this.replicas.flatMap((r) => [r.apiserver, r.controllerManager, r.scheduler]), previousStep!] },
+      { parent: this, dependsOn: [...this.replicas.flatMap((r) => [r.apiserver, r.controllerManager, r.scheduler, r.kubeletServingApprover]), previousStep!] },
     );
     this.adminKubeconfig = pulumi.secret(
       pulumi.all([pki.cas["kubernetes-ca"].certPem, pki.certs.admin.certPem, pki.certs.admin.keyPem]).apply(([ca, certPem, keyPem]) =>

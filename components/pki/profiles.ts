@@ -143,6 +143,8 @@ export function clusterCertProfiles(input: PkiInput): CertProfile[] {
     // CN is the user RBAC's bootstrap roles know: system:kube-controller-manager, system:kube-scheduler.
     leaf("controller-manager", "kubernetes-ca", "system:kube-controller-manager", ["client"], d),
     leaf("scheduler", "kubernetes-ca", "system:kube-scheduler", ["client"], d),
+    // Keelson's approver of kubelet serving CSRs (control/render/kubeletServingApprover.ts APPROVER_USER).
+    leaf("kubelet-serving-approver", "kubernetes-ca", "keelson:kubelet-serving-approver", ["client"], d),
     leaf("admin", "kubernetes-ca", "kubernetes-admin", ["client"], d, { organizations: ["system:masters"] }),
     leaf("kube-proxy", "kubernetes-ca", "system:kube-proxy", ["client"], d, { organizations: ["system:node-proxier"] }),
     leaf("etcd-healthcheck-client", "etcd-ca", "kube-etcd-healthcheck-client", ["client"], d),

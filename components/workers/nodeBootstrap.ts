@@ -20,7 +20,7 @@ import { hostCommand } from "../bootstrap/host/hostCommand";
 import { BIN_DIR } from "../bootstrap/host/paths";
 import { containerdFiles, hostPolicyFiles, kubeletFiles, kubeProxyFiles, masterProxyFiles, networkPolicyFiles, podNetworkFiles, type NodeOptions, type NodePems } from "./render/bundles";
 import { nodeKubeconfig } from "./render/paths";
-import { kubeletHealthCheck } from "./render/kubelet";
+import { kubeletHealthCheck, kubeletServingCheck } from "./render/kubelet";
 import { kubeProxyHealthCheck } from "./render/kubeProxy";
 import { masterProxyCheck } from "./render/masterProxy";
 import { adminKubectl, returnScript } from "./render/maintenance";
@@ -92,7 +92,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
     this.kubelet = hostCommand(
       `${name}-kubelet`,
       host,
-      { create: applyCommand("kubelet", { after: waitFor(kubeletHealthCheck(), 120, "kubelet", "kubelet") }), stdin: secretStdin((p) => kubeletFiles(spec, node, p, options)) },
+      { create: applyCommand("kubelet", { after: [waitFor(kubeletHealthCheck(), 120, "kubelet", "kubelet"), kubeletServingCheck()].join("\n") }), stdin: secretStdin((p) => kubeletFiles(spec, node, p, options)) },
       { ...child, dependsOn: [this.binaries, this.images, this.masterProxy] },
     );
     this.kubeProxy = hostCommand(

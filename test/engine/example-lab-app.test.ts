@@ -4,7 +4,8 @@
 //  - the app answers from this machine (the one running Pulumi) on its NodePort;
 //  - a second `up` changes nothing;
 //  - the CIS Kubernetes Benchmark v1.12 (issue 15): kube-bench's automated checks all pass on a
-//    master and a worker, and kubelets renew their client certificates through approved CSRs;
+//    master and a worker, kubelets renew their client certificates through approved CSRs, and
+//    serve with certificates Keelson's approver approved for their own addresses only;
 //  - network policies (issue 14): the spec's pod policies become NetworkPolicy objects that
 //    kube-router enforces on every worker, tried with real connections both ways (a default
 //    deny, an allow of one port and source, egress to DNS and one service, ipBlock with
@@ -136,6 +137,67 @@ test("kubelets renew their own client certificates: each node's CSR was approved
     const [subject, renewed, written] = r.stdout.trim().split("\n");
     expect(subject).toMatch(new RegExp(`CN ?= ?system:node:${w.name}`));
     expect(renewed).not.toBe(written);
+  }
+});
+
+test("kubelets serve with a certificate they asked for by CSR: Keelson's approver approved each node's own; a node asking for another's address is denied", async () => {
+  const out = JSON.parse(pulumiOk(["stack", "output", "--json", "--stack", stack], opts));
+  type Csr = { metadata: { name: string }; spec: { signerName: string; username: string }; status: { certificate?: string; conditions?: { type: string; reason?: string; message?: string }[] } };
+  const csrs = JSON.parse(kubectl("get", "csr", "-o", "json").stdout).items as Csr[];
+  const workers = out.hosts.filter((h: { role: string }) => h.role === "worker");
+  expect(workers.length).toBeGreaterThan(1);
+  for (const w of workers) {
+    const mine = csrs.filter((c) => c.spec.username === `system:node:${w.name}` && c.spec.signerName === "kubernetes.io/kubelet-serving");
+    expect(mine.some((c) => c.status.conditions?.some((x) => x.type === "Approved" && x.reason === "KeelsonPlan") && c.status.certificate)).toBe(true);
+    // What the kubelet serves on its port is that certificate: the cluster CA's (the one that signed
+    // its client certificate), for the node's name and private IP.
+    const r = ssh(
+      sshKeyFile(),
+      w.privateIp,
+      [
+        "f=/var/lib/kubelet/pki/kubelet-server-current.pem",
+        "openssl x509 -in $f -noout -ext subjectAltName | tail -n +2",
+        "openssl x509 -in $f -noout -issuer; openssl x509 -in /var/lib/kubelet/pki/kubelet-client-current.pem -noout -issuer",
+        "openssl x509 -in $f -noout -fingerprint -sha256",
+        "echo | openssl s_client -connect 127.0.0.1:10250 2>/dev/null | openssl x509 -noout -fingerprint -sha256",
+      ].join("; "),
+    );
+    expect(r.status).toBe(0);
+    const [sans, issuer, clientIssuer, file, served] = r.stdout.trim().split("\n").map((l) => l.trim());
+    expect(sans.split(/,\s*/).sort()).toEqual([`DNS:${w.name}`, `IP Address:${w.privateIp}`].sort());
+    expect(issuer).toBe(clientIssuer);
+    expect(served).toBe(file);
+  }
+  // The apiservers verify that certificate (--kubelet-certificate-authority) whenever they reach a kubelet.
+  expect(kubectl("-n", "kube-system", "logs", "deploy/coredns", "--tail=1").status).toBe(0);
+
+  // A node asks, with its own credentials, for a serving certificate naming another node's IP.
+  const [thief, victim] = workers;
+  const name = `keelson-test-foreign-ip-${Date.now()}`;
+  const forged = ssh(
+    sshKeyFile(),
+    thief.privateIp,
+    [
+      "set -e; d=$(mktemp -d); cd $d",
+      `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout k.pem -out r.pem -subj "/O=system:nodes/CN=system:node:${thief.name}" -addext "subjectAltName=DNS:${thief.name},IP:${victim.privateIp}" 2>/dev/null`,
+      `printf 'apiVersion: certificates.k8s.io/v1\\nkind: CertificateSigningRequest\\nmetadata: {name: ${name}}\\nspec:\\n  signerName: kubernetes.io/kubelet-serving\\n  usages: [digital signature, server auth]\\n  request: %s\\n' "$(base64 -w0 r.pem)" > csr.yaml`,
+      "/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/kubelet.kubeconfig create -f csr.yaml",
+      "cd /; rm -rf $d",
+    ].join("\n"),
+  );
+  expect(forged.stderr + forged.stdout).toContain(`${name} created`);
+  try {
+    const condition = () => {
+      const c = JSON.parse(kubectl("get", "csr", name, "-o", "json").stdout) as Csr;
+      return c.status.conditions?.[0];
+    };
+    await until(`the approver to decide CSR ${name}`, 60, () => condition() !== undefined);
+    const c = condition()!;
+    expect([c.type, c.reason]).toEqual(["Denied", "KeelsonPlan"]);
+    expect(c.message).toContain(`IP address ${victim.privateIp} is not one of node ${thief.name}'s`);
+    expect((JSON.parse(kubectl("get", "csr", name, "-o", "json").stdout) as Csr).status.certificate).toBeUndefined();
+  } finally {
+    kubectl("delete", "csr", name, "--ignore-not-found");
   }
 });
 

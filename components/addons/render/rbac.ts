@@ -6,6 +6,7 @@
 import { FLANNEL_USER } from "../../workers/render/podNetwork";
 import { KUBE_ROUTER_USER } from "../../workers/render/networkPolicy";
 import { KUBELET_CLIENT_USER } from "../../pki/profiles";
+import { APPROVER_LEASE, APPROVER_USER } from "../../control/render/kubeletServingApprover";
 import type { K8sObject } from "./objects";
 
 const RBAC = "rbac.authorization.k8s.io/v1";
@@ -36,6 +37,44 @@ export function controlPlaneRbacObjects(): K8sObject[] {
       metadata: { name: "keelson:node-autoapprove-certificate-rotation" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient" },
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:nodes" }],
+    },
+    ...kubeletServingApproverRbac(),
+  ];
+}
+
+/**
+ * Keelson's approver of kubelet serving CSRs: it reads CSRs, may approve (or deny)
+ * for the kubelet-serving signer only, and holds its leader lease in kube-system.
+ */
+function kubeletServingApproverRbac(): K8sObject[] {
+  const name = "keelson:kubelet-serving-approver";
+  return [
+    {
+      apiVersion: RBAC,
+      kind: "ClusterRole",
+      metadata: { name },
+      rules: [
+        { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/approval"], verbs: ["update"] },
+        { apiGroups: ["certificates.k8s.io"], resources: ["signers"], resourceNames: ["kubernetes.io/kubelet-serving"], verbs: ["approve"] },
+      ],
+    },
+    userBinding(name, name, APPROVER_USER),
+    {
+      apiVersion: RBAC,
+      kind: "Role",
+      metadata: { name, namespace: "kube-system" },
+      rules: [
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [APPROVER_LEASE], verbs: ["get", "update"] },
+      ],
+    },
+    {
+      apiVersion: RBAC,
+      kind: "RoleBinding",
+      metadata: { name, namespace: "kube-system" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: APPROVER_USER }],
     },
   ];
 }

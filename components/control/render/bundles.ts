@@ -6,6 +6,7 @@ import type { MasterIdentity } from "../../pki/profiles";
 import { auditPolicy, apiServerUnit, encryptionConfig } from "./apiserver";
 import { controllerManagerUnit, schedulerUnit } from "./controllers";
 import { etcdctl, etcdUnit } from "./etcd";
+import { APPROVER_CONFIG, APPROVER_UNIT, APPROVER_USER, approverConfig, approverUnit } from "./kubeletServingApprover";
 import { waitFor, type Pem } from "../../bootstrap/host/commands";
 import type { HostFile } from "../../bootstrap/host/files";
 import { renderKubeconfig } from "../../bootstrap/host/kubeconfig";
@@ -28,6 +29,7 @@ export interface MasterPems {
   controllerManager: Pem;
   scheduler: Pem;
   admin: Pem;
+  kubeletServingApprover: Pem;
   serviceAccount: { keyPem: string; publicKeyPem: string };
   encryptionKey: string;
 }
@@ -96,6 +98,18 @@ export function schedulerFiles(s: ControlPlaneSpec, p: MasterPems): HostFile[] {
       renderKubeconfig({ clusterName: s.clusterName, server: localServer(s), caPem: p.kubernetesCa.certPem, user: "system:kube-scheduler", ...p.scheduler }),
     ),
     unitFile(`kube-scheduler.service`, schedulerUnit(s)),
+  ];
+}
+
+/** Keelson's approver of kubelet serving certificates on this master (its binary is installed by the same step). */
+export function kubeletServingApproverFiles(s: ControlPlaneSpec, m: MasterIdentity, p: MasterPems): HostFile[] {
+  return [
+    sec(
+      kubeconfigPath("kubelet-serving-approver"),
+      renderKubeconfig({ clusterName: s.clusterName, server: localServer(s), caPem: p.kubernetesCa.certPem, user: APPROVER_USER, ...p.kubeletServingApprover }),
+    ),
+    pub(APPROVER_CONFIG, approverConfig(s)),
+    unitFile(`${APPROVER_UNIT}.service`, approverUnit(s, m.name)),
   ];
 }
 

@@ -20,7 +20,7 @@ export const pki = {
 };
 
 // kubeadm's names: what operators expect, and what the CIS benchmark's checks of these files (1.1.13-1.1.18) read.
-export type MasterKubeconfig = "admin" | "controller-manager" | "scheduler";
+export type MasterKubeconfig = "admin" | "controller-manager" | "scheduler" | "kubelet-serving-approver";
 export const kubeconfigPath = (who: MasterKubeconfig) => `${K8S_DIR}/${who}.conf`;
 /** Where Keelson put them before 2026-12-07: each step removes its old one on the next up (a stale credential is not left behind). */
 export const oldKubeconfigPath = (who: MasterKubeconfig) => `${K8S_DIR}/${who}.kubeconfig`;

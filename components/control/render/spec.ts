@@ -1,6 +1,7 @@
 // What the control plane is asked to be: the slice of the cluster spec the
 // masters need, validated with field paths before any resource is created.
 import { cidrsOverlap, parseCidr } from "../../pki/ipmath";
+import { validateServingNodes, type ServingNode } from "./kubeletServingApprover";
 import { isIpv4, type MasterIdentity } from "../../pki/profiles";
 
 export interface Endpoint {
@@ -23,6 +24,8 @@ export interface ControlPlaneSpec {
   publicAllowlist: string[];
   apiserver: { encryptionAtRest: boolean; auditLogging: boolean; anonymousAuth: boolean };
   audit: { maxAgeDays: number; maxBackups: number; maxSizeMiB: number };
+  /** The nodes whose kubelets may have serving certificates, with their addresses (render/kubeletServingApprover.ts). */
+  kubeletServingNodes: ServingNode[];
 }
 
 export const DEFAULTS = {
@@ -71,6 +74,7 @@ export function validateControlPlaneSpec(s: ControlPlaneSpec): ControlPlaneSpec 
   for (const [k, v] of Object.entries(s.audit)) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`controlPlane.audit.${k}: ${v} must be a positive integer`);
   }
+  validateServingNodes(s.kubeletServingNodes);
   return s;
 }
 

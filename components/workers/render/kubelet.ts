@@ -1,13 +1,17 @@
 // The kubelet: its config file (KubeletConfiguration), flags and unit.
 // Authenticated to the apiserver with its own client certificate
 // (CN system:node:<name>, O system:nodes: the Node authorizer and NodeRestriction
-// admit it); it serves with the same certificate (SANs = its name and IPs), and
-// authenticates and authorizes callers (the apiserver for logs/exec) by webhook.
+// admit it). It serves with a certificate it asks for by CSR and renews itself
+// (serverTLSBootstrap), signed by the cluster CA once Keelson's approver on the
+// masters has checked that it names only this node's name and addresses
+// (components/control/render/kubeletServingApprover.ts); it authenticates and
+// authorizes callers (the apiserver for logs/exec) by webhook.
 import { stringify } from "yaml";
 import { BIN_DIR } from "../../bootstrap/host/paths";
+import { waitFor } from "../../bootstrap/host/commands";
 import { renderUnit } from "../../bootstrap/host/systemd";
 import { TLS_CIPHER_SUITES, TLS_MIN_VERSION } from "../../pki/tlsPolicy";
-import { CONTAINERD_SOCKET, KUBELET_CONFIG, NODE_CA, kubeletCert, kubeletKey, nodeKubeconfig } from "./paths";
+import { CONTAINERD_SOCKET, KUBELET_CONFIG, KUBELET_SERVING_CERT, NODE_CA, nodeKubeconfig } from "./paths";
 import { dnsServiceIp, type NodeClusterSpec, type NodeIdentity } from "./spec";
 
 /** The kubelet's API port (its default, left unset in the config): the apiservers reach it for logs, exec and port-forward. */
@@ -34,16 +38,15 @@ export function kubeletConfig(s: NodeClusterSpec, n: NodeIdentity, o: KubeletOpt
     clusterDNS: [dnsServiceIp(s.serviceSubnet)],
     clusterDomain: s.clusterDomain,
     containerRuntimeEndpoint: `unix://${CONTAINERD_SOCKET}`,
-    tlsCertFile: kubeletCert,
-    tlsPrivateKeyFile: kubeletKey,
     tlsMinVersion: TLS_MIN_VERSION,
     tlsCipherSuites: [...TLS_CIPHER_SUITES],
     // The client certificate Keelson issues (a resource in state) is where the kubelet starts; it
     // renews it itself before it expires (CSRs auto-approved: components/addons/render/rbac.ts),
-    // keeping the renewed one in /var/lib/kubelet/pki. The serving certificate stays Keelson's:
-    // its SANs are the node's addresses, which only the plan knows, and the apiserver verifies it.
+    // keeping the renewed one in /var/lib/kubelet/pki.
     rotateCertificates: true,
-    serverTLSBootstrap: false,
+    // The serving certificate: asked for by CSR at start and again before it expires, kept in
+    // /var/lib/kubelet/pki (KUBELET_SERVING_CERT); the apiservers verify it against the cluster CA.
+    serverTLSBootstrap: true,
     // Every container gets the runtime's default seccomp profile unless its pod asks otherwise.
     seccompDefault: true,
     registerNode: true,
@@ -96,4 +99,14 @@ export function kubeletUnit(n: NodeIdentity): string {
 /** The kubelet's own health endpoint answers ok. */
 export function kubeletHealthCheck(): string {
   return "curl -sf --max-time 3 http://127.0.0.1:10248/healthz";
+}
+
+/** The kubelet holds a serving certificate (its CSR was approved and signed): the apiservers can reach it for logs and exec. */
+export function kubeletServingCheck(): string {
+  return waitFor(
+    `test -s ${KUBELET_SERVING_CERT}`,
+    120,
+    "kubelet",
+    "kubelet serving certificate (its CSR is approved by keelson-kubelet-serving-approver on the masters: kubectl get csr)",
+  );
 }

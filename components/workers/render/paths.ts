@@ -15,5 +15,7 @@ export const CNI_CONFLIST = `${CNI_CONF_DIR}/10-keelson.conflist`;
 export const CNI_RENDER_SCRIPT = "/usr/local/lib/keelson/cni-config.sh";
 
 export const nodeKubeconfig = (who: "kubelet" | "kube-proxy" | "flannel" | "kube-router") => `/etc/kubernetes/${who}.kubeconfig`;
+/** Where the kubelet keeps the serving certificate it asked for by CSR (its certDirectory's default; a symlink to the newest). */
+export const KUBELET_SERVING_CERT = "/var/lib/kubelet/pki/kubelet-server-current.pem";
 export const kubeletCert = `${NODE_PKI_DIR}/kubelet.crt`;
 export const kubeletKey = `${NODE_PKI_DIR}/kubelet.key`;

@@ -34,6 +34,11 @@ pulumi.runtime.setMocks(
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-cluster-"));
 process.env.KEELSON_CACHE = path.join(work, "cache");
+// The approver binary the control plane pushes to masters (any file will do for mocks).
+const approverVersion = JSON.parse(fs.readFileSync(path.join(__dirname, "../../../components/versions.json"), "utf8")).kubeletServingApprover;
+const approverBin = path.join(work, "cache", "kubelet-serving-approver", approverVersion, "bin", "kubelet-serving-approver");
+fs.mkdirSync(path.dirname(approverBin), { recursive: true });
+fs.writeFileSync(approverBin, "#!/bin/sh\n");
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 import type { ArtifactSource } from "../../../components/bootstrap/artifacts";
@@ -138,12 +143,16 @@ describe("the Cluster on a driver", () => {
         "kubernetes:core/v1:ServiceAccount coredns",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole keelson:flannel",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole keelson:kube-router",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole keelson:kubelet-serving-approver",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole system:coredns",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:flannel",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:kube-apiserver-kubelet-client",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:kube-router",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:kubelet-serving-approver",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding keelson:node-autoapprove-certificate-rotation",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding system:coredns",
+        "kubernetes:rbac.authorization.k8s.io/v1:Role keelson:kubelet-serving-approver",
+        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding keelson:kubelet-serving-approver",
       ].sort(),
     );
     // MetalLB (upstream's objects, a pool and an L2 advertisement per portable subnet, the IKS

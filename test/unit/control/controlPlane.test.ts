@@ -81,6 +81,7 @@ const args = () => ({
   podSubnet: "172.30.0.0/16",
   masters: [host(1, "dal10"), host(2, "dal12"), host(3, "dal13")],
   artifacts: new LocalMirrorSource("v1.36.3", "v3.6.17", mirror),
+  kubeletServingApproverBinary: process.execPath,
 });
 
 const promise = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));

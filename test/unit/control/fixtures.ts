@@ -18,4 +18,8 @@ export const spec: ControlPlaneSpec = {
   publicAllowlist: [],
   apiserver: { encryptionAtRest: true, auditLogging: true, anonymousAuth: false },
   audit: DEFAULTS.audit,
+  kubeletServingNodes: [
+    { name: "mycluster-w1-dal10", ips: ["10.10.0.21", "169.45.0.21"] },
+    { name: "mycluster-w1-dal12", ips: ["10.12.0.21"] },
+  ],
 };

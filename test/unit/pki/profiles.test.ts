@@ -65,6 +65,7 @@ describe("PKI profiles", () => {
         "etcd-healthcheck-client",
         "front-proxy-client",
         "kube-proxy",
+        "kubelet-serving-approver",
         "scheduler",
       ].sort(),
     );

@@ -10,7 +10,7 @@ import { containerdConfig } from "../../../components/workers/render/containerd"
 import { kubeletConfig, kubeletFlags } from "../../../components/workers/render/kubelet";
 import { kubeProxyConfig } from "../../../components/workers/render/kubeProxy";
 import { masterProxyConfig } from "../../../components/workers/render/masterProxy";
-import { CNI_CONFLIST, FLANNEL_SUBNET_ENV, kubeletCert } from "../../../components/workers/render/paths";
+import { CNI_CONFLIST, FLANNEL_SUBNET_ENV } from "../../../components/workers/render/paths";
 import { cniRenderScript, flannelNetConf, flannelUnit } from "../../../components/workers/render/podNetwork";
 import { dnsServiceIp, validateNodeClusterSpec, validateNodeIdentity, type NodeClusterSpec, type NodeIdentity } from "../../../components/workers/render/spec";
 import { nodeOptionsFor } from "../../../components/workers/nodeInputs";
@@ -116,11 +116,13 @@ describe("kubelet", () => {
     expect(c.readOnlyPort).toBe(0);
     expect(c.registerWithTaints).toEqual([]);
   });
-  test("rotates its client certificate, keeps Keelson's serving one, seccomp by default, strong TLS (CIS 4.2.10-4.2.14)", () => {
+  test("rotates its client and serving certificates (serving by CSR), seccomp by default, strong TLS (CIS 4.2.10-4.2.14)", () => {
     const c = parse(kubeletConfig(spec(), node(), lab.kubelet));
     expect(c.rotateCertificates).toBe(true);
-    expect(c.serverTLSBootstrap).toBe(false);
-    expect(c.tlsCertFile).toBe(kubeletCert);
+    expect(c.serverTLSBootstrap).toBe(true);
+    // No serving files: a tlsCertFile would be served instead of the certificate the kubelet renews.
+    expect(c.tlsCertFile).toBeUndefined();
+    expect(c.tlsPrivateKeyFile).toBeUndefined();
     expect(c.seccompDefault).toBe(true);
     expect(c.podPidsLimit).toBeGreaterThan(0);
     expect(c.tlsMinVersion).toBe("VersionTLS12");
