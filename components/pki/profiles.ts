@@ -161,8 +161,10 @@ export function etcdMemberProfile(m: MasterIdentity, days = 365): CertProfile {
 
 /**
  * A kubelet's client certificate: the Node authorizer and NodeRestriction admit
- * exactly user `system:node:<nodeName>` in group `system:nodes`. Also serving
- * (its IPs), so `kubectl logs/exec` can verify the kubelet against the cluster CA.
+ * exactly user `system:node:<nodeName>` in group `system:nodes`. It still carries
+ * the serving usage and the node's IPs, from when kubelets served with it; they now
+ * serve with the certificate they ask for by CSR (workers/render/kubelet.ts). The
+ * profile is kept as it was so that existing nodes keep their certificate.
  */
 export function kubeletProfile(nodeName: string, ips: string[], days = 365): CertProfile {
   if (!nodeName || !DNS.test(nodeName)) throw new Error(`kubelet.nodeName: ${JSON.stringify(nodeName)} is not a valid node name`);
