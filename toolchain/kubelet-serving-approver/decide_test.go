@@ -94,24 +94,20 @@ func TestDeniesAnotherNodesOrAnyOtherAddress(t *testing.T) {
 }
 
 func TestDeniesWhatIsNotAKubeletServingRequest(t *testing.T) {
-	r := kubelet()
-	r.user = "alice"
-	expect(t, r, Deny, `requested by "alice"`)
-	r = kubelet()
-	r.groups = []string{"system:authenticated"}
-	expect(t, r, Deny, "not in group system:nodes")
-	r = kubelet()
-	r.cn = "system:node:lab-w2"
-	expect(t, r, Deny, `subject CN "system:node:lab-w2"`)
-	r = kubelet()
-	r.org = []string{"system:masters"}
-	expect(t, r, Deny, "subject O [system:masters]")
-	r = kubelet()
-	r.usages = []certv1.KeyUsage{certv1.UsageDigitalSignature, certv1.UsageServerAuth, certv1.UsageClientAuth}
-	expect(t, r, Deny, `usage "client auth"`)
-	r = kubelet()
-	r.usages = []certv1.KeyUsage{certv1.UsageDigitalSignature}
-	expect(t, r, Deny, "lack \"server auth\"")
+	for because, change := range map[string]func(r *req){
+		`requested by "alice"`:            func(r *req) { r.user = "alice" },
+		"not in group system:nodes":       func(r *req) { r.groups = []string{"system:authenticated"} },
+		`subject CN "system:node:lab-w2"`: func(r *req) { r.cn = "system:node:lab-w2" },
+		"subject O [system:masters]":      func(r *req) { r.org = []string{"system:masters"} },
+		`usage "client auth"`: func(r *req) {
+			r.usages = []certv1.KeyUsage{certv1.UsageDigitalSignature, certv1.UsageServerAuth, certv1.UsageClientAuth}
+		},
+		`lack "server auth"`: func(r *req) { r.usages = []certv1.KeyUsage{certv1.UsageDigitalSignature} },
+	} {
+		r := kubelet()
+		change(&r)
+		expect(t, r, Deny, because)
+	}
 }
 
 func TestWaitsForANodeNotInThePlan(t *testing.T) {
