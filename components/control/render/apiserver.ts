@@ -5,7 +5,7 @@ import type { MasterIdentity } from "../../pki/profiles";
 import { BIN_DIR } from "../../bootstrap/host/paths";
 import { TLS_CIPHER_SUITES, TLS_MIN_VERSION } from "../../pki/tlsPolicy";
 import { renderUnit } from "../../bootstrap/host/systemd";
-import { AUDIT_LOG, AUDIT_POLICY, ENCRYPTION_CONFIG, pki } from "./paths";
+import { ADMISSION_CONFIG, AUDIT_LOG, AUDIT_POLICY, ENCRYPTION_CONFIG, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
 import { etcdClientUrls } from "./spec";
 
@@ -55,6 +55,31 @@ export function auditPolicy(): string {
   });
 }
 
+/**
+ * Admission plugins' configuration. EventRateLimit (CIS 1.2.9): a bound on the
+ * Events the whole apiserver and each namespace accept per second, so that a pod
+ * in a crash loop or a broken controller cannot flood etcd with Events. The
+ * limits are generous (Kubernetes' own example is 50/s per namespace): only a
+ * flood meets them, and a rejected Event is lost, not retried forever.
+ */
+export const EVENT_RATE_LIMITS = [
+  { type: "Server", qps: 1000, burst: 2000 },
+  { type: "Namespace", qps: 100, burst: 500, cacheSize: 4096 },
+];
+
+export function admissionConfig(): string {
+  return stringify({
+    apiVersion: "apiserver.config.k8s.io/v1",
+    kind: "AdmissionConfiguration",
+    plugins: [
+      {
+        name: "EventRateLimit",
+        configuration: { apiVersion: "eventratelimit.admission.k8s.io/v1alpha1", kind: "Configuration", limits: EVENT_RATE_LIMITS },
+      },
+    ],
+  });
+}
+
 export function apiServerFlags(s: ControlPlaneSpec, m: MasterIdentity): string[] {
   const flags = [
     `--advertise-address=${m.privateIp}`,
@@ -65,7 +90,9 @@ export function apiServerFlags(s: ControlPlaneSpec, m: MasterIdentity): string[]
     "--authorization-mode=Node,RBAC",
     // DenyServiceExternalIPs: a Service's externalIPs would let any user who may create Services
     // take over traffic to any address (CVE-2020-8554); Keelson's LoadBalancers use status, not externalIPs.
-    "--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs",
+    // EventRateLimit: see admissionConfig.
+    "--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs,EventRateLimit",
+    `--admission-control-config-file=${ADMISSION_CONFIG}`,
     "--enable-bootstrap-token-auth=true",
     `--client-ca-file=${pki.ca}`,
     `--tls-cert-file=${pki.cert("apiserver")}`,

@@ -3,7 +3,7 @@
 // per daemon, so a change restarts only the daemon whose files changed (the
 // bundle is the stdin of its own remote command; new content = a new command run).
 import type { MasterIdentity } from "../../pki/profiles";
-import { auditPolicy, apiServerUnit, encryptionConfig } from "./apiserver";
+import { admissionConfig, auditPolicy, apiServerUnit, encryptionConfig } from "./apiserver";
 import { controllerManagerUnit, schedulerUnit } from "./controllers";
 import { etcdctl, etcdUnit } from "./etcd";
 import { APPROVER_CONFIG, APPROVER_UNIT, APPROVER_USER, approverConfig, approverUnit } from "./kubeletServingApprover";
@@ -12,7 +12,7 @@ import type { HostFile } from "../../bootstrap/host/files";
 import { renderKubeconfig } from "../../bootstrap/host/kubeconfig";
 import { BIN_DIR } from "../../bootstrap/host/paths";
 import { unitFile } from "../../bootstrap/host/systemd";
-import { AUDIT_POLICY, ENCRYPTION_CONFIG, kubeconfigPath, pki } from "./paths";
+import { ADMISSION_CONFIG, AUDIT_POLICY, ENCRYPTION_CONFIG, kubeconfigPath, pki } from "./paths";
 import type { ControlPlaneSpec } from "./spec";
 
 /** Every PEM the masters need, resolved (secret values inside an apply). */
@@ -70,6 +70,7 @@ export function apiServerFiles(s: ControlPlaneSpec, m: MasterIdentity, p: Master
     sec(pki.saKey, p.serviceAccount.keyPem),
     // Operators on the master and the bootstrap health checks use this.
     sec(kubeconfigPath("admin"), adminKubeconfig(s, p, localServer(s))),
+    pub(ADMISSION_CONFIG, admissionConfig()),
     unitFile(`kube-apiserver.service`, apiServerUnit(s, m)),
   ];
   if (s.apiserver.encryptionAtRest) files.push(sec(ENCRYPTION_CONFIG, encryptionConfig(p.encryptionKey)));

@@ -26,3 +26,4 @@ export const kubeconfigPath = (who: MasterKubeconfig) => `${K8S_DIR}/${who}.conf
 export const oldKubeconfigPath = (who: MasterKubeconfig) => `${K8S_DIR}/${who}.kubeconfig`;
 export const ENCRYPTION_CONFIG = `${K8S_DIR}/encryption-config.yaml`;
 export const AUDIT_POLICY = `${K8S_DIR}/audit-policy.yaml`;
+export const ADMISSION_CONFIG = `${K8S_DIR}/admission-config.yaml`;

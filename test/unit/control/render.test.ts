@@ -1,13 +1,17 @@
 import { parse } from "yaml";
 import { renderKubeconfig } from "../../../components/bootstrap/host/kubeconfig";
 import { renderUnit } from "../../../components/bootstrap/host/systemd";
-import { apiServerFlags, auditPolicy, encryptionConfig } from "../../../components/control/render/apiserver";
+import { admissionConfig, apiServerFlags, auditPolicy, encryptionConfig } from "../../../components/control/render/apiserver";
+import { apiServerFiles, type MasterPems } from "../../../components/control/render/bundles";
 import { controllerManagerFlags, schedulerFlags } from "../../../components/control/render/controllers";
 import { etcdFlags, etcdOwnershipScript, etcdUnit } from "../../../components/control/render/etcd";
 import { initialCluster } from "../../../components/control/render/etcdMembership";
 import { apiServerEndpoints, validateControlPlaneSpec, type ControlPlaneSpec } from "../../../components/control/render/spec";
 import { spec } from "./fixtures";
 
+
+const pem = { certPem: "C", keyPem: "K" };
+const fakePems = new Proxy({}, { get: (_t, k) => (k === "serviceAccount" ? { keyPem: "K", publicKeyPem: "P" } : k === "encryptionKey" ? Buffer.alloc(32).toString("base64") : pem) }) as MasterPems;
 
 const flagMap = (flags: string[]) => Object.fromEntries(flags.map((f) => f.replace(/^--/, "").split(/=(.*)/s).slice(0, 2)));
 
@@ -82,8 +86,19 @@ describe("kube-apiserver", () => {
   const f = flagMap(apiServerFlags(spec, spec.masters[0]));
   it("has RBAC+Node authz, NodeRestriction, anonymous off", () => {
     expect(f["authorization-mode"]).toBe("Node,RBAC");
-    expect(f["enable-admission-plugins"].split(",")).toEqual(["NodeRestriction", "DenyServiceExternalIPs"]);
+    expect(f["enable-admission-plugins"].split(",")).toEqual(["NodeRestriction", "DenyServiceExternalIPs", "EventRateLimit"]);
     expect(f["anonymous-auth"]).toBe("false");
+  });
+  it("limits the rate of Events per server and per namespace (CIS 1.2.9), in the admission config file it names", () => {
+    expect(f["admission-control-config-file"]).toBe("/etc/kubernetes/admission-config.yaml");
+    const c = parse(admissionConfig());
+    expect(c.kind).toBe("AdmissionConfiguration");
+    const erl = c.plugins.find((p: { name: string }) => p.name === "EventRateLimit");
+    expect(erl.configuration.apiVersion).toBe("eventratelimit.admission.k8s.io/v1alpha1");
+    expect(erl.configuration.limits.map((l: { type: string }) => l.type)).toEqual(["Server", "Namespace"]);
+    for (const l of erl.configuration.limits) expect(l.burst).toBeGreaterThanOrEqual(l.qps);
+    const files = apiServerFiles(spec, spec.masters[0], fakePems).map((x) => x.path);
+    expect(files).toContain("/etc/kubernetes/admission-config.yaml");
   });
   it("verifies kubelets, keeps tokens to their asked lifetime, offers only strong TLS (CIS 1.2.5, 1.2.29, 1.2.30)", () => {
     expect(f["kubelet-certificate-authority"]).toBe("/etc/kubernetes/pki/ca.crt");
