@@ -576,11 +576,18 @@ test("with one master stopped, nodes stay Ready and new pods still schedule", as
   kubectlOk("scale", "deployment/web", "--replicas=3");
 });
 
-test("growing the default pool from 1 to 2 per zone adds only the new nodes", async () => {
+/**
+ * The one change off the nodes themselves: each master's approver of kubelet serving
+ * certificates learns the nodes the plan gained or dropped (its allow-list), before they join.
+ */
+const approverStep = (urn: string) => urn.endsWith("-kubelet-serving-approver");
+
+test("growing the default pool from 1 to 2 per zone adds only the new nodes (and tells the masters' approver)", async () => {
   writeSpec(2);
   const ops = plannedOps();
-  const changed = ops.filter((s) => s.op !== "same");
+  const changed = ops.filter((s) => s.op !== "same" && !approverStep(s.urn));
   expect(changed.length).toBeGreaterThan(0);
+  expect(ops.filter((s) => s.op !== "same" && approverStep(s.urn)).length).toBe(3);
   for (const s of changed) expect({ urn: s.urn, op: s.op, onNewNode: grown.some((n) => s.urn.includes(n)) }).toEqual({ urn: s.urn, op: "create", onNewNode: true });
   pulumiOk(["up", "--yes", "--stack", stack], opts);
   await until("7 nodes Ready", 120, () => {
@@ -589,11 +596,12 @@ test("growing the default pool from 1 to 2 per zone adds only the new nodes", as
   });
 });
 
-test("shrinking it back drains and removes only the nodes it drops", async () => {
+test("shrinking it back drains and removes only the nodes it drops (and tells the masters' approver)", async () => {
   writeSpec(1);
   const ops = plannedOps();
-  const changed = ops.filter((s) => s.op !== "same");
+  const changed = ops.filter((s) => s.op !== "same" && !approverStep(s.urn));
   expect(changed.length).toBeGreaterThan(0);
+  expect(ops.filter((s) => s.op !== "same" && approverStep(s.urn)).length).toBe(3);
   for (const s of changed) expect({ urn: s.urn, op: s.op, onDroppedNode: grown.some((n) => s.urn.includes(n)) }).toEqual({ urn: s.urn, op: "delete", onDroppedNode: true });
   pulumiOk(["up", "--yes", "--stack", stack], opts);
   expect(nodes().map((n) => n.name).sort()).toEqual([...workerNames].sort());
