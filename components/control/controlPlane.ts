@@ -102,6 +102,12 @@ function defaultApproverBinary(): string {
   return bin;
 }
 
+/** A binary of the machine running Pulumi, and where a host keeps it before installing it: named by its content, so a new build is a new copy. */
+function stagedBinary(file: string, name: string): { asset: pulumi.asset.FileAsset; path: string } {
+  const sha = crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex").slice(0, 16);
+  return { asset: new pulumi.asset.FileAsset(file), path: `${ARTIFACT_DIR}/${name}-${sha}` };
+}
+
 /** Where Debian's age package (which the runner installs) puts the binary. */
 const DEBIAN_AGE = "/usr/bin/age";
 
@@ -183,7 +189,7 @@ export class MasterBootstrap extends pulumi.ComponentResource {
       artifacts: ArtifactSource;
       backup?: MasterBackup;
       /** The approver's binary, pushed to `path` (named by its sha256) and installed from there. */
-      approver: { asset: pulumi.asset.FileAsset; path: string };
+      approver: ReturnType<typeof stagedBinary>;
       /** The etcd releases a member steps through, ending with the pinned one (etcdReleases). */
       releases: string[];
       /** The previous master's step to the first release: members move one at a time. */
@@ -391,7 +397,6 @@ export class ControlPlane extends pulumi.ComponentResource {
     let backup: MasterBackup | undefined;
     if (args.backup) {
       const { everyHours, keep } = args.backup;
-      const sha = crypto.createHash("sha256").update(fs.readFileSync(ageBinary)).digest("hex").slice(0, 16);
       this.backupKey = new BackupKey(`${name}-backup-key`, { parent: this });
       this.backupIdentity = pulumi.secret(this.backupKey.identity);
       const target = args.backup.target;
@@ -402,7 +407,7 @@ export class ControlPlane extends pulumi.ComponentResource {
       backup = {
         settings: this.backupKey.recipient.apply((recipient) => validateBackupSettings({ everyHours, keep, recipient, ...(target ? { target } : {}) })),
         targetKey: this.backupTargetKey?.privateKey,
-        age: { asset: new pulumi.asset.FileAsset(ageBinary), path: `${ARTIFACT_DIR}/age-${sha}` },
+        age: stagedBinary(ageBinary, "age"),
       };
       const directory = args.backup.directory ?? path.join(".keelson", "backups", pulumi.getStack());
       this.backupInfo = pulumi
@@ -410,8 +415,7 @@ export class ControlPlane extends pulumi.ComponentResource {
         .apply((masters) => ({ clusterName: spec.clusterName, directory, keep, everyHours, masters }));
     }
     const approverBinary = args.kubeletServingApproverBinary ?? defaultApproverBinary();
-    const approverSha = crypto.createHash("sha256").update(fs.readFileSync(approverBinary)).digest("hex").slice(0, 16);
-    const approver = { asset: new pulumi.asset.FileAsset(approverBinary), path: `${ARTIFACT_DIR}/kubelet-serving-approver-${approverSha}` };
+    const approver = stagedBinary(approverBinary, "kubelet-serving-approver");
     const releases = etcdReleases(args.artifacts.etcdVersion, args.artifacts.etcdUpgradeSteps);
     let previousStep: pulumi.Resource | undefined;
     this.replicas = args.masters.map((host, index) => {
