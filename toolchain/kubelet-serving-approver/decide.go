@@ -19,6 +19,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 
@@ -86,7 +87,7 @@ func Decide(csr *certv1.CertificateSigningRequest, nodes map[string]NodeAddresse
 		return Deny, fmt.Sprintf("requested by %q, not by a node (system:node:<name>)", user)
 	}
 	nodeName := strings.TrimPrefix(user, nodeUserPrefix)
-	if !contains(csr.Spec.Groups, "system:nodes") {
+	if !slices.Contains(csr.Spec.Groups, "system:nodes") {
 		return Deny, fmt.Sprintf("requester %s is not in group system:nodes", user)
 	}
 	hasServerAuth := false
@@ -129,7 +130,7 @@ func Decide(csr *certv1.CertificateSigningRequest, nodes map[string]NodeAddresse
 		return Wait, fmt.Sprintf("node %s is not in Keelson's plan (yet)", nodeName)
 	}
 	for _, d := range req.DNSNames {
-		if !contains(node.DNSNames, d) {
+		if !slices.Contains(node.DNSNames, d) {
 			return Deny, fmt.Sprintf("DNS name %q is not one of node %s's (%s)", d, nodeName, strings.Join(node.DNSNames, ", "))
 		}
 	}
@@ -169,15 +170,6 @@ func Names(nodes map[string]NodeAddresses) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func containsIP(list []string, ip net.IP) bool {

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -63,7 +64,7 @@ func loadConfig(file string) (map[string]NodeAddresses, error) {
 		return nil, fmt.Errorf("--config: %v", err)
 	}
 	var c Config
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%s: %v", file, err)
