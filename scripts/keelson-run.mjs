@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureNodeModules, ensureAptPackages, pulumiEnv } from "./lib/env.mjs";
+import { ensureNodeModules, ensureAptPackages, ensurePackageBuilt, pulumiEnv } from "./lib/env.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const [command, ...rest] = process.argv.slice(2);
@@ -54,6 +54,7 @@ async function prepare(opts = {}) {
 async function prepareOnce({ apt = true, kubernetes = false, testTools = false } = {}) {
   if (apt) ensureAptPackages(say);
   ensureNodeModules(root, say);
+  await ensurePackageBuilt(root, say);
   const env = await pulumiEnv(root, say);
   if (kubernetes) {
     // The binaries hosts get: Kubernetes, etcd, flannel and kube-router from their Go modules, and Keelson's approver.

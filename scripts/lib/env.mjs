@@ -6,6 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { ensureToolchain } from "../../toolchain/build.mjs";
 import { ensureKubernetesProvider, installKubernetesPlugin } from "../../toolchain/kubernetes-provider.mjs";
 
@@ -71,6 +72,21 @@ export function ensureNodeModules(root, say) {
   const r = spawnSync(npm[0], [...npm[1], "ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
   if (r.status !== 0) throw new Error("npm ci failed");
   fs.writeFileSync(stamp, want + "\n");
+}
+
+/**
+ * The compiled package (dist/) matches the sources: what `import "keelson"` and
+ * the `keelson` CLI run. `npm ci` builds it (npm's prepare); this rebuilds it
+ * after the sources changed (tsc, incremental: a few seconds).
+ */
+export async function ensurePackageBuilt(root, say) {
+  const require = createRequire(import.meta.url);
+  const { buildState } = require(path.join(root, "bin", "build-state.js"));
+  const state = buildState(root);
+  if (state === "current") return;
+  say(`building the keelson package into dist/ (it was ${state})`);
+  const { buildPackage } = await import("../build-package.mjs");
+  buildPackage({ quiet: true });
 }
 
 /** A Pulumi CLI the user installed themselves, if any: {path, version}. */
