@@ -7,6 +7,7 @@
 //
 //   node scripts/bench-validate.mjs            # every case
 //   node scripts/bench-validate.mjs 1000       # the cases whose name contains "1000"
+//   node scripts/bench-validate.mjs --cli      # `keelson validate|plan` start to exit, compiled vs sources
 //
 // Each case runs in a child process of its own (the same script with --case),
 // so its peak RSS is its own; the TypeScript is run through ts-node
@@ -139,8 +140,47 @@ function runCase(name) {
   process.stdout.write(JSON.stringify(result));
 }
 
+/**
+ * `keelson validate` and `keelson plan` from start to exit, as a user or a
+ * pipeline runs them: the compiled package (bin/keelson.js on dist/) and, for
+ * comparison, the sources through ts-node (what the CLI did before the package
+ * build, and still does when dist/ is stale). Medians of 5 runs after a warm-up.
+ */
+function cliTimes() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "keelson-bench-cli-"));
+  const big = path.join(tmp, "Pulumi.big.yaml");
+  fs.writeFileSync(big, yamlOf(thousandWorkers()));
+  const files = { "stacks/Pulumi.lab.yaml": path.join(root, "stacks", "Pulumi.lab.yaml"), "1000 workers (classic)": big };
+  const fromSources = `require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(path.join(root, "tsconfig.json"))} }); process.exitCode = require(${JSON.stringify(path.join(root, "components", "cli", "main"))}).main(process.argv.slice(1));`;
+  const ways = {
+    "compiled (bin/keelson.js)": (args) => [path.join(root, "bin", "keelson.js"), ...args],
+    "sources (ts-node)": (args) => ["-e", fromSources, ...args],
+  };
+  console.log(`keelson CLI, start to exit (medians of 5 runs after a warm-up); ${os.cpus().length} CPU(s), load ${os.loadavg()[0].toFixed(1)}, Node ${process.version}`);
+  console.log(["command", "spec", ...Object.keys(ways)].join(" | "));
+  for (const command of ["validate", "plan"]) {
+    for (const [label, file] of Object.entries(files)) {
+      const cells = Object.values(ways).map((argv) => {
+        const ts = [];
+        for (let i = 0; i < 6; i++) {
+          const t0 = process.hrtime.bigint();
+          const r = spawnSync(process.execPath, argv([command, file]), { cwd: root, encoding: "utf8", maxBuffer: 256 << 20 });
+          if (r.status !== 0) return `failed (exit ${r.status}): ${r.stderr.slice(0, 200)}`;
+          if (i > 0) ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+        ts.sort((a, b) => a - b);
+        return `${(ts[2] / 1000).toFixed(2)} s`;
+      });
+      console.log([command, label, ...cells].join(" | "));
+    }
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
 if (process.argv[2] === "--case") {
   runCase(process.argv[3]);
+} else if (process.argv[2] === "--cli") {
+  cliTimes();
 } else {
   const filter = process.argv[2];
   const names = Object.keys(CASES).filter((n) => !filter || n.includes(filter));

@@ -30,6 +30,10 @@ async function prepareOnce(root, say, { apt = true, kubernetes = false, testTool
   ensureNodeModules(root, say);
   await ensurePackageBuilt(root, say);
   const env = await pulumiEnv(root, say);
+  // The Pulumi YAML language host (about 30 s the first time): YAML programs,
+  // the keelson component among them (docs/multi-language.md), run on the same engine.
+  const pulumiYaml = await import("../../toolchain/pulumi-yaml.mjs");
+  env.PATH = `${(await pulumiYaml.ensurePulumiYaml()).binDir}${path.delimiter}${env.PATH}`;
   if (kubernetes) {
     // The binaries hosts get: Kubernetes, etcd, flannel and kube-router from their Go modules, and Keelson's approver.
     // The images nodes run (pause, CoreDNS, agnhost) and the pod network agent, from their Go modules.
