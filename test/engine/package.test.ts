@@ -49,7 +49,7 @@ test("npm pack gives a tarball of the compiled package: JavaScript, .d.ts, the l
   tarball = path.join(work, info.filename);
   expect(fs.existsSync(tarball)).toBe(true);
   const files: string[] = info.files.map((f: { path: string }) => f.path);
-  for (const f of ["package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/components/cluster/cluster.d.ts", "dist/components/versions.json", "dist/components/infra/lab/scripts/lab-lib.sh", "bin/keelson.js"]) expect(files).toContain(f);
+  for (const f of ["package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/components/cluster/cluster.d.ts", "dist/components/versions.json", "dist/components/infra/lab/scripts/lab-lib.sh", "dist/components/plugin/provider.js", "bin/keelson.js", "provider/PulumiPlugin.yaml", "provider/index.js"]) expect(files).toContain(f);
   expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
   expect(files.filter((f) => f.startsWith("test/") || f.startsWith("toolchain/") || f.startsWith("stacks/"))).toEqual([]);
 });
