@@ -37,7 +37,9 @@ const USAGE = "usage: pipeline.mjs preview|apply|drift --stack S [--plan FILE] [
 
 const say = (msg) => process.stderr.write(`[keelson pipeline] ${msg}\n`);
 
-export function parseArgs(argv) {
+export function parseArgs(argv, base = process.env.INIT_CWD ?? process.cwd()) {
+  // Paths are the user's: `npm run` starts scripts in the project root, INIT_CWD is where it was typed.
+  const at = (p) => path.resolve(base, p);
   const [step, ...rest] = argv[0] === "--" ? argv.slice(1) : argv;
   const o = { step, stack: undefined, plan: undefined, cwd: root, json: false, policy: true, policyConfig: undefined };
   const value = (i, flag) => {
@@ -47,9 +49,9 @@ export function parseArgs(argv) {
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === "--stack") o.stack = value(++i, a);
-    else if (a === "--plan") o.plan = path.resolve(value(++i, a));
-    else if (a === "--cwd") o.cwd = path.resolve(value(++i, a));
-    else if (a === "--policy-config") o.policyConfig = path.resolve(value(++i, a));
+    else if (a === "--plan") o.plan = at(value(++i, a));
+    else if (a === "--cwd") o.cwd = at(value(++i, a));
+    else if (a === "--policy-config") o.policyConfig = at(value(++i, a));
     else if (a === "--json") o.json = true;
     else if (a === "--no-policy") o.policy = false;
     else throw new UsageError(`unknown argument ${a}`);
@@ -183,7 +185,7 @@ async function main() {
     return EXIT.usage;
   }
   // As `npm run up` prepares: the programs of stacks with hosts hash the binaries they push, even in a preview.
-  const env = await prepareFor(root, say, { apt: o.step !== "drift", kubernetes: true });
+  const env = await prepareFor(root, say, { kubernetes: true });
   return runStep(o, env);
 }
 

@@ -24,6 +24,8 @@ test("arguments: each step's required options, with a message naming what is mis
   expect(usage(["deploy", "--stack", "s"])).toBe("unknown step deploy");
   expect(usage(["preview", "--stack", "--plan", "p"])).toBe("--stack needs a value");
   expect(usage(["preview", "--stack", "s", "--plan", "p", "--yes"])).toBe("unknown argument --yes");
+  // Relative paths are the user's (npm's INIT_CWD), not the project root npm runs scripts in.
+  expect(esm(`m.parseArgs(["preview", "--stack", "s", "--plan", "out/p.json", "--cwd", "prog"], "/home/u/work")`)).toMatchObject({ plan: "/home/u/work/out/p.json", cwd: "/home/u/work/prog" });
 });
 
 const outputsEvent = (op: string, urn: string, type: string, before?: object, after?: object) =>
