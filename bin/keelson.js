@@ -2,8 +2,8 @@
 // Launcher for `keelson validate|plan|diagram <stack config file>`: runs the
 // compiled package (dist/, built by `npm run build` and at `npm ci`/`npm pack`).
 // In a checkout whose sources changed since that build, the sources are what the
-// user means: they run through ts-node instead (transpile only; several seconds
-// slower), with a line saying so.
+// user means: they run through ts-node instead (transpile only, with swc: about
+// as fast, docs/benchmarks.md), with a line saying so.
 const path = require("node:path");
 const { buildState } = require("./build-state.js");
 
