@@ -13,7 +13,7 @@ let cli;
 if (state === "current") {
   cli = require("../dist/components/cli/main");
 } else {
-  process.stderr.write(`keelson: the compiled package is ${state} (dist/); running the sources through ts-node. \`npm run build\` makes this fast.\n`);
+  process.stderr.write(`keelson: the compiled package is ${state} (dist/); running the sources through ts-node. \`npm run build\` brings it up to date.\n`);
   require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
   cli = require("../components/cli/main");
 }
