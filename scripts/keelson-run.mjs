@@ -7,6 +7,7 @@
 //   npm run toolchain build (or find) the offline Pulumi toolchain and print its bin folder
 //   npm run backup    an encrypted etcd backup of the stack's cluster now, all its backups collected
 //   npm run restore -- FILE   restore the stack's control plane from a backup file
+//   npm run bundle -- export FILE | import FILE   the cache's builds as one verified archive (docs/bundle.md)
 //
 // Plain Node.js with no npm dependencies, because it is what installs them.
 import { spawnSync } from "node:child_process";
@@ -91,6 +92,35 @@ async function main() {
       process.exitCode = run("pulumi", ["up", "--yes", "--stack", STACK, ...args], env);
       return;
     }
+    case "bundle": {
+      // docs/bundle.md: the cache's builds in one verified archive, for another machine.
+      const bundle = await import("./lib/bundle.mjs");
+      const [verb, file] = args;
+      if (!["export", "import"].includes(verb) || !file || args.length > 2) {
+        console.error("usage: npm run bundle -- export FILE | import FILE");
+        process.exitCode = 2;
+        return;
+      }
+      const where = path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
+      if (verb === "import") {
+        bundle.importBundle(where, { say });
+        return;
+      }
+      // Everything up and test runs use, built first (found, when it is already there),
+      // the lab driver's default host image among them (what a lab stack without lab.image boots).
+      const env = await prepare({ kubernetes: true, testTools: true });
+      const { createRequire } = await import("node:module");
+      const image = createRequire(import.meta.url)(path.join(root, "dist", "components", "infra", "lab", "image.js"));
+      const spec = image.imageSpec();
+      const dir = image.imageDir(spec, bundle.cacheRoot());
+      if (!fs.existsSync(path.join(dir, "image.json"))) {
+        say(`bundle export: building the lab host image ${path.basename(dir)} first (debootstrap, a few minutes)`);
+        const script = path.join(root, "components", "infra", "lab", "scripts", "build-image.sh");
+        if (run("bash", [script, dir, spec.suite, spec.mirror, spec.packages.join(","), image.imageManifest(spec)], env) !== 0) throw new Error("bundle export: the lab host image did not build");
+      }
+      bundle.exportBundle(where, { root, say });
+      return;
+    }
     case "backup":
     case "restore": {
       // components/cli/backup.ts drives the masters' own backup and restore tools.
@@ -148,6 +178,7 @@ async function main() {
       // run of all engine files (2026-12-05): 2 lanes 78 min, 1 lane 62.6 min
       // (workers-lab alone 4642 s -> 2091 s).
       const totals = { passed: 0, failed: 0, skipped: 0 };
+      const failures = [];
       let status = 0;
       for (const [project, extra] of [["unit", ["--maxWorkers=2"]], ["engine", ["--maxWorkers=1"]]]) {
         const report = path.join(root, ".keelson", `jest-${project}.json`);
@@ -163,18 +194,37 @@ async function main() {
           totals.passed += r.numPassedTests;
           totals.failed += r.numFailedTests;
           totals.skipped += r.numPendingTests + r.numTodoTests;
+          failures.push(...failedTests(r));
         } else {
           status ||= 1;
         }
       }
+      // The failures again, last: a long run's log is often read from its tail only.
+      for (const f of failures) console.log(`keelson: FAILED ${f}`);
       console.log(`keelson: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
       process.exitCode = status || (totals.failed > 0 ? 1 : 0);
       return;
     }
     default:
-      console.error("usage: keelson-run.mjs up|down|pulumi|test|toolchain|backup|restore [args]");
+      console.error("usage: keelson-run.mjs up|down|pulumi|test|toolchain|backup|restore|bundle [args]");
       process.exitCode = 2;
   }
+}
+
+/** Each failed test of a jest --json report: its file, its name and the first line of why. */
+function failedTests(report) {
+  const out = [];
+  for (const file of report.testResults ?? []) {
+    const rel = path.relative(root, file.name);
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === "failed");
+    for (const a of failed) {
+      const why = (a.failureMessages?.[0] ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim() !== "") ?? "";
+      out.push(`${rel} > ${a.fullName}: ${why.trim().slice(0, 300)}`);
+    }
+    // A file that failed without a failed test (it did not load, or a hook threw).
+    if (failed.length === 0 && file.status === "failed") out.push(`${rel}: ${(file.message ?? "").split("\n").find((l) => l.trim() !== "")?.trim().slice(0, 300) ?? "failed"}`);
+  }
+  return out;
 }
 
 keepStackFiles(main).catch((err) => {

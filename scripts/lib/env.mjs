@@ -28,6 +28,7 @@ export const APT_PACKAGES = [
   "iputils-ping", // tests: ICMP through host endpoint policies
   "gcc", // images: the pause binary (pause.c, static) and flanneld (cgo, static)
   "libc6-dev", // the static C library both link against
+  "zstd", // bundles (docs/bundle.md): tar --zstd
 ];
 
 export function missingAptPackages(pkgs = APT_PACKAGES) {

@@ -14,6 +14,12 @@ import { ensureAptPackages, ensureNodeModules, ensurePackageBuilt, pulumiEnv } f
  * whose files are part of the build caches' keys.)
  */
 export async function prepareFor(root, say, opts = {}) {
+  // KEELSON_BUNDLE=FILE: the builds come from a bundle (docs/bundle.md), imported
+  // (verified) before anything would build them; a second run finds them imported.
+  if (process.env.KEELSON_BUNDLE) {
+    const file = path.resolve(process.env.INIT_CWD ?? process.cwd(), process.env.KEELSON_BUNDLE);
+    (await import("./bundle.mjs")).importBundle(file, { say });
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await prepareOnce(root, say, opts);

@@ -373,9 +373,10 @@ const ALL_OPEN = {
 };
 
 /** Polls until the flows are `want` (policies are applied asynchronously on every node), then asserts them. */
-async function expectFlows(want: Record<string, boolean>, seconds = 90): Promise<void> {
+async function expectFlows(want: Record<string, boolean>, seconds = 90, why?: () => string): Promise<void> {
   let got: Record<string, boolean> = {};
   await until(`flows ${JSON.stringify(want)}`, seconds, () => JSON.stringify((got = flows())) === JSON.stringify(want), 1000).catch(() => undefined);
+  if (why && JSON.stringify(got) !== JSON.stringify(want)) console.log(`flows not as wanted; ${why()}`);
   expect(got).toEqual(want);
 }
 
@@ -407,12 +408,24 @@ test("network policies: before any policy, every flow between the test pods work
   // The app's pods too: one may be on the node the reboot test restarted, its sandbox still coming back (no IP yet).
   const hello = kubectl("wait", "--for=condition=Ready", "pod", "-l", "app=hello", "--timeout=180s");
   expect({ status: hello.status, pods: hello.status === 0 ? "" : podsNow("default") }).toEqual({ status: 0, pods: "" });
+  // CoreDNS too: a replica on the rebooted node gets a new sandbox (and IP) after its node is Ready.
+  const dns = kubectl("-n", "kube-system", "wait", "--for=condition=Ready", "pod", "-l", "k8s-app=kube-dns", "--timeout=180s");
+  expect({ status: dns.status, pods: dns.status === 0 ? "" : podsNow("kube-system") }).toEqual({ status: 0, pods: "" });
   const pod = (ns: string, j: any): PodAt => ({ ns, name: j.metadata.name, ip: j.status.podIP });
   web = pod("shop", JSON.parse(kubectl("-n", "shop", "get", "pod", "web", "-o", "json").stdout));
   client = pod("shop", JSON.parse(kubectl("-n", "shop", "get", "pod", "client", "-o", "json").stdout));
   [helloA, helloB] = JSON.parse(kubectl("get", "pods", "-l", "app=hello", "-o", "json").stdout).items.map((j: any) => pod("default", j));
-  await expectFlows(ALL_OPEN, 60);
+  await expectFlows(ALL_OPEN, 90, dnsNow);
 });
+
+/** Where DNS stands, for a failure's message: the CoreDNS pods, the kube-dns endpoints, and which of them the client reaches. */
+function dnsNow(): string {
+  const pods = JSON.parse(kubectl("-n", "kube-system", "get", "pods", "-l", "k8s-app=kube-dns", "-o", "json").stdout || '{"items":[]}').items as any[];
+  const slices = kubectl("-n", "kube-system", "get", "endpointslices", "-l", "kubernetes.io/service-name=kube-dns", "-o", "jsonpath={range .items[*].endpoints[*]}{.addresses[0]} ready={.conditions.ready} {.nodeName}{\"\\n\"}{end}").stdout;
+  const svc = kubectl("-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}").stdout.trim();
+  const reach = pods.map((p) => `${p.metadata.name} ${p.status.podIP} on ${p.spec.nodeName}: tcp/53 from client ${connects(client, `${p.status.podIP}:53`) ? "connects" : "does not connect"}`);
+  return [`client ${client.ip} on ${JSON.parse(kubectl("-n", "shop", "get", "pod", "client", "-o", "json").stdout).spec.nodeName}`, ...reach, `service ${svc}: tcp/53 ${connects(client, `${svc}:53`) ? "connects" : "does not connect"}`, "endpoints:", slices].join("\n");
+}
 
 test("network policies: a policy the engine cannot enforce faithfully is refused before anything changes, naming the field", () => {
   writeStack(true, [...shopPolicies(), { name: "no-deny", scope: "namespaced", namespace: "shop", selector: "all()", ingress: [{ action: "Deny", protocol: "TCP", destination: { ports: [22] } }] }]);
@@ -451,7 +464,7 @@ test("network policies: removed from the spec, they stop being enforced (every f
   expect(kubectl("-n", "shop", "get", "networkpolicy", "-o", "name").stdout.trim()).toBe("");
   // The namespace and the pods in it are the user's: kept.
   expect(kubectl("-n", "shop", "get", "pod", "web").status).toBe(0);
-  await expectFlows(ALL_OPEN);
+  await expectFlows(ALL_OPEN, 90, dnsNow);
   pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", stack], opts);
 });
 
