@@ -32,10 +32,15 @@ export const APT_PACKAGES = [
 ];
 
 export function missingAptPackages(pkgs = APT_PACKAGES) {
-  return pkgs.filter((p) => {
-    const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" });
-    return r.status !== 0 || !r.stdout.includes("install ok installed");
-  });
+  // One dpkg-query for all of them (it exits 1 when any is unknown, and still lists the others).
+  const r = spawnSync("dpkg-query", ["-W", "-f=${Package} ${Status}\n", ...pkgs], { encoding: "utf8" });
+  const installed = new Set(
+    (r.stdout ?? "")
+      .split("\n")
+      .filter((l) => l.endsWith(" install ok installed"))
+      .map((l) => l.split(" ")[0].split(":")[0]),
+  );
+  return pkgs.filter((p) => !installed.has(p));
 }
 
 export function ensureAptPackages(say, pkgs = APT_PACKAGES) {
