@@ -1,7 +1,8 @@
 // Whether dist/ (the compiled package, built by scripts/build-package.mjs) is
 // the build of the sources beside it. Shared by the `keelson` launcher and the
-// runner, so both mean the same thing by "current": the sha256 of every file
-// under components/ and of the two tsconfigs, as stamped by the last build.
+// runner, so both mean the same thing by "current": the sha256 of the stack
+// program index.ts, of every file under components/ and of the two tsconfigs, as
+// stamped by the last build.
 // In an installed package there are no sources (only dist/): the build it
 // shipped with is current by definition.
 "use strict";
@@ -9,7 +10,7 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
-const INPUTS = ["components", "tsconfig.json", "tsconfig.build.json"];
+const INPUTS = ["index.ts", "components", "tsconfig.json", "tsconfig.build.json"];
 const STAMP = path.join("dist", ".keelson-build-sha256");
 
 /** sha256 over the build's inputs (paths and contents, in a stable order); undefined without sources. */

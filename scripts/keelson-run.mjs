@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The runner behind the README's commands:
-//   npm run up        install what is missing, select/create the `lab` stack, pulumi up --yes
+//   npm run up        install what is missing, select/create the `lab` stack, pulumi up --yes --skip-preview
 //   npm run down      pulumi destroy --yes on the `lab` stack, then clean any lab leftovers
 //   npm run pulumi -- <args>   any Pulumi command, with Keelson's backend, passphrase and toolchain
 //   npm test          install what is missing, run the whole test suite
@@ -89,7 +89,14 @@ async function main() {
       const env = await prepare({ kubernetes: true });
       selectStack(env, STACK);
       say(`pulumi up on stack ${STACK} (state: ${env.PULUMI_BACKEND_URL})`);
-      process.exitCode = run("pulumi", ["up", "--yes", "--stack", STACK, ...args], env);
+      // --yes asks for no confirmation, so a preview before the update would run the
+      // whole program a second time for nobody to read (half of a no-op up's time,
+      // docs/benchmarks.md). The spec is validated before anything is registered either
+      // way, and policy packs check each resource before it is created. To see a plan
+      // first: npm run pulumi -- preview, or the pipeline steps (docs/pipelines.md);
+      // KEELSON_UP_PREVIEW=1 brings the preview back.
+      const preview = process.env.KEELSON_UP_PREVIEW === "1" ? [] : ["--skip-preview"];
+      process.exitCode = run("pulumi", ["up", "--yes", ...preview, "--stack", STACK, ...args], env);
       return;
     }
     case "bundle": {
