@@ -26,8 +26,12 @@ export function cacheRoot(env = process.env) {
   return env.KEELSON_CACHE || path.join(env.HOME || os.homedir(), ".cache", "keelson");
 }
 
-/** What marks a finished build: cachedBuild's and the toolchain's stamp.json, the lab image's image.json. */
-const MARKERS = ["stamp.json", "image.json"];
+/**
+ * What marks a finished build: stamp.json (toolchain/cachedBuild.mjs and the other
+ * builds), COMPLETE (the Pulumi toolchain and the Kubernetes provider plugin),
+ * image.json (the lab host image).
+ */
+const MARKERS = ["stamp.json", "COMPLETE", "image.json"];
 /** Never part of a bundle: the per-machine memos of file digests (keyed by inode) and the staged host tarballs (derived). */
 const SKIP = new Set(["sums", "staged"]);
 
@@ -103,11 +107,16 @@ function readJson(file) {
   }
 }
 
-/** An entry's stamp (its key, version and the Go that built it), for the manifest and for "already imported". */
+/**
+ * An entry's stamp (its key, version and the Go that built it), for the manifest
+ * and for "already imported"; undefined when the folder holds no marker.
+ */
 function stampOf(dir) {
   for (const m of MARKERS) {
-    const s = readJson(path.join(dir, m));
-    if (s) return { marker: m, ...s };
+    const file = path.join(dir, m);
+    if (!fs.existsSync(file)) continue;
+    const s = readJson(file);
+    return s && typeof s === "object" ? { marker: m, ...s } : { marker: m, sha256: sha256File(file) };
   }
   return undefined;
 }
@@ -183,7 +192,10 @@ export function readManifest(file) {
 
 /** The entries of `manifest` whose build the cache does not hold yet (a different or missing stamp). */
 export function missingEntries(manifest, cache = cacheRoot()) {
-  return manifest.entries.filter((e) => JSON.stringify(stampOf(path.join(cache, e.path))) !== JSON.stringify(e.stamp));
+  return manifest.entries.filter((e) => {
+    const here = stampOf(path.join(cache, e.path));
+    return here === undefined || JSON.stringify(here) !== JSON.stringify(e.stamp);
+  });
 }
 
 /**

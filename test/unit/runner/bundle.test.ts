@@ -31,7 +31,9 @@ beforeEach(() => {
   cache = path.join(work, "cache");
   write("kubernetes/v1.2.3/stamp.json", JSON.stringify({ key: "k8s-key", version: "v1.2.3" }));
   write("kubernetes/v1.2.3/bin/kubelet", "kubelet bits", 0o755);
-  write("toolchain/pulumi-v3-abc/stamp.json", JSON.stringify({ key: "tc-key" }));
+  write("toolchain/pulumi-v3-abc/COMPLETE", JSON.stringify({ versions: { pulumi: "3" } }));
+  write("toolchain/provider-v4/COMPLETE", "done\n");
+  write("toolchain/provider-v4/pulumi-resource-x", "x", 0o755);
   write("toolchain/pulumi-v3-abc/bin/pulumi", "pulumi bits", 0o755);
   fs.symlinkSync("pulumi", path.join(cache, "toolchain/pulumi-v3-abc/bin/pulumi-alias"));
   write("lab/images/bookworm-0123/image.json", "{}");
@@ -45,14 +47,16 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
 test("the cache's entries: each folder with a stamp (or the lab image's image.json); builds in progress and memos are not", () => {
-  expect(esm(`m.cacheEntries(${JSON.stringify(cache)})`)).toEqual(["kubernetes/v1.2.3", "lab/images/bookworm-0123", "toolchain/pulumi-v3-abc"]);
+  expect(esm(`m.cacheEntries(${JSON.stringify(cache)})`)).toEqual(["kubernetes/v1.2.3", "lab/images/bookworm-0123", "toolchain/provider-v4", "toolchain/pulumi-v3-abc"]);
 });
 
 test("export then import into an empty cache: the same files, modes, links and stamps; a second import has nothing to do", () => {
   const file = path.join(work, "b.tar.zst");
   const m = esm<any>(`m.exportBundle(${JSON.stringify(file)}, { cache: ${JSON.stringify(cache)} })`);
   expect(m.format).toBe("keelson-bundle/1");
-  expect(m.entries.map((e: any) => [e.path, e.stamp?.key])).toEqual([["kubernetes/v1.2.3", "k8s-key"], ["lab/images/bookworm-0123", undefined], ["toolchain/pulumi-v3-abc", "tc-key"]]);
+  expect(m.entries.map((e: any) => [e.path, e.stamp?.marker])).toEqual([["kubernetes/v1.2.3", "stamp.json"], ["lab/images/bookworm-0123", "image.json"], ["toolchain/provider-v4", "COMPLETE"], ["toolchain/pulumi-v3-abc", "COMPLETE"]]);
+  expect(m.entries[0].stamp).toEqual({ marker: "stamp.json", key: "k8s-key", version: "v1.2.3" });
+  expect(m.entries[2].stamp).toEqual({ marker: "COMPLETE", sha256: createHash("sha256").update("done\n").digest("hex") });
   expect(m.files["kubernetes/v1.2.3/bin/kubelet"]).toEqual({ type: "file", size: 12, mode: 0o755, sha256: createHash("sha256").update("kubelet bits").digest("hex") });
   expect(m.files["toolchain/pulumi-v3-abc/bin/pulumi-alias"]).toEqual({ type: "link", target: "pulumi" });
   expect(Object.keys(m.files).some((p) => p.includes("build-x") || p.startsWith("sums") || p.startsWith("staged") || p.startsWith("scratch"))).toBe(false);
@@ -60,11 +64,14 @@ test("export then import into an empty cache: the same files, modes, links and s
 
   const other = path.join(work, "other");
   const r = esm<any>(`m.importBundle(${JSON.stringify(file)}, { cache: ${JSON.stringify(other)} })`);
-  expect(r.imported).toEqual(["kubernetes/v1.2.3", "lab/images/bookworm-0123", "toolchain/pulumi-v3-abc"]);
+  expect(r.imported).toEqual(["kubernetes/v1.2.3", "lab/images/bookworm-0123", "toolchain/provider-v4", "toolchain/pulumi-v3-abc"]);
   for (const e of r.imported) expect(esm(`m.listTree(${JSON.stringify(other)}, ${JSON.stringify(e)})`)).toEqual(esm(`m.listTree(${JSON.stringify(cache)}, ${JSON.stringify(e)})`));
   expect(fs.readdirSync(other).filter((f) => f.startsWith("."))).toEqual([]); // no scratch left
   expect(esm<any>(`m.importBundle(${JSON.stringify(file)}, { cache: ${JSON.stringify(other)} })`).imported).toEqual([]);
 
+  // A build whose folder lost its marker (an interrupted copy, say) is imported again.
+  fs.rmSync(path.join(other, "toolchain/provider-v4/COMPLETE"));
+  expect(esm<any>(`m.importBundle(${JSON.stringify(file)}, { cache: ${JSON.stringify(other)} })`).imported).toEqual(["toolchain/provider-v4"]);
   // A build the cache holds with another stamp (a newer local build, say) is the one replaced; the others stay.
   fs.writeFileSync(path.join(other, "kubernetes/v1.2.3/stamp.json"), JSON.stringify({ key: "other" }));
   fs.writeFileSync(path.join(other, "kubernetes/v1.2.3/extra"), "x");
