@@ -172,6 +172,7 @@ console.log(`| ${"figure".padEnd(width)} | median | min | max | runs |`);
 console.log(`| ${"-".repeat(width)} | --- | --- | --- | --- |`);
 for (const [figure, xs, unit] of rows) {
   const ok = xs.filter((x) => x !== undefined);
-  console.log(`| ${figure.padEnd(width)} | ${fmt(ok.length ? median(ok) : undefined, unit)} | ${fmt(Math.min(...ok), unit)} | ${fmt(Math.max(...ok), unit)} | ${ok.length} |`);
+  const [mid, lo, hi] = ok.length ? [median(ok), Math.min(...ok), Math.max(...ok)] : [undefined, undefined, undefined];
+  console.log(`| ${figure.padEnd(width)} | ${fmt(mid, unit)} | ${fmt(lo, unit)} | ${fmt(hi, unit)} | ${ok.length} |`);
 }
 console.log("| Keelson vs kubeadm (create, destroy/reset) | not measured: kubeadm is not built yet (docs/benchmarks.md) | | | |");

@@ -7,7 +7,7 @@ export const PHASES = ["hosts up", "etcd healthy on every master", "apiservers r
 
 /** urn:pulumi:<stack>::<project>::<parent types $-joined>$<type>::<name> -> { chain, name } */
 function parts(urn) {
-  const [, , , types = "", ...name] = urn.split("::");
+  const [, , types = "", ...name] = urn.split("::");
   return { chain: types.split("$"), name: name.join("::") };
 }
 
@@ -15,7 +15,7 @@ function parts(urn) {
 export function phaseOf(type, urn) {
   const { chain, name } = parts(urn);
   const parent = chain.length > 1 ? chain[chain.length - 2] : "";
-  if (/Host$/.test(type.split(":").pop() ?? "") && chain.length >= 1) return "hosts up";
+  if (/Host$/.test(type.split(":").pop() ?? "")) return "hosts up";
   if (type === "command:remote:Command" && name.endsWith("-etcd-ready")) return "etcd healthy on every master";
   if (type === "command:remote:Command" && parent === "keelson:control:ControlPlane" && name.endsWith("-ready")) return "apiservers ready";
   if (type === "command:remote:Command" && parent === "keelson:workers:NodeBootstrap" && name.endsWith("-ready")) return "nodes Ready";
