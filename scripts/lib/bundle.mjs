@@ -19,12 +19,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+// The cache the builds live in (KEELSON_CACHE or ~/.cache/keelson): the toolchain's own answer.
+import { cacheRoot } from "../../toolchain/build.mjs";
+
+export { cacheRoot };
 export const BUNDLE_FORMAT = "keelson-bundle/1";
 export const MANIFEST = "keelson-bundle.json";
-
-export function cacheRoot(env = process.env) {
-  return env.KEELSON_CACHE || path.join(env.HOME || os.homedir(), ".cache", "keelson");
-}
 
 /**
  * What marks a finished build: stamp.json (toolchain/cachedBuild.mjs and the other
